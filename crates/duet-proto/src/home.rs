@@ -1,0 +1,113 @@
+//! The layout of a duet home directory, shared by the CLI and the daemon so they never
+//! disagree about where the socket or the store is.
+
+use std::path::{Path, PathBuf};
+
+/// Unix socket paths longer than this do not fit `sockaddr_un` on Linux (108 bytes, with
+/// the trailing NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+/// Why a home directory cannot be used.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum HomeError {
+    /// No home was given and the platform has no data directory for this user.
+    NoDefault,
+    /// The socket path would be longer than a Unix socket address can hold.
+    SocketPathTooLong(PathBuf),
+}
+
+impl std::fmt::Display for HomeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HomeError::NoDefault => write!(
+                f,
+                "no home directory: pass --home DIR or set DUET_HOME (the platform has no data dir)"
+            ),
+            HomeError::SocketPathTooLong(p) => write!(
+                f,
+                "the socket path {} is longer than {MAX_SOCKET_PATH} bytes; use a shorter --home",
+                p.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for HomeError {}
+
+/// A duet home: one directory holding a device's keys, store, socket and logs.
+///
+/// Every path the programs use is derived from the root here, so moving a home is moving one
+/// directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Home {
+    root: PathBuf,
+}
+
+impl Home {
+    /// A home rooted at `root` (which need not exist yet).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The home given on the command line or in `DUET_HOME` (both arrive here as `explicit`),
+    /// or else the platform's per-user data directory for duet.
+    #[cfg(feature = "client")]
+    pub fn resolve(explicit: Option<PathBuf>) -> Result<Self, HomeError> {
+        if let Some(root) = explicit {
+            return Ok(Self::new(root));
+        }
+        directories::ProjectDirs::from("", "", "duet")
+            .map(|dirs| Self::new(dirs.data_dir()))
+            .ok_or(HomeError::NoDefault)
+    }
+
+    /// The home directory itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The daemon's Unix socket, checked against the platform's path-length limit.
+    pub fn socket(&self) -> Result<PathBuf, HomeError> {
+        let path = self.root.join("duetd.sock");
+        if path.as_os_str().len() > MAX_SOCKET_PATH {
+            return Err(HomeError::SocketPathTooLong(path));
+        }
+        Ok(path)
+    }
+
+    /// The lock file a running daemon holds an exclusive lock on; it contains the daemon's pid.
+    pub fn lock_file(&self) -> PathBuf {
+        self.root.join("duetd.lock")
+    }
+
+    /// Where a backgrounded daemon writes its log.
+    pub fn log_file(&self) -> PathBuf {
+        self.root.join("duetd.log")
+    }
+
+    /// The directory holding the device's key files.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.root.join("keys")
+    }
+
+    /// The device's age identity, plain or passphrase-encrypted.
+    pub fn device_key(&self) -> PathBuf {
+        self.keys_dir().join("device.age")
+    }
+
+    /// The encrypted redb store.
+    pub fn store(&self) -> PathBuf {
+        self.root.join("journal.redb")
+    }
+
+    /// Non-secret settings of this device (TOML).
+    pub fn config(&self) -> PathBuf {
+        self.root.join("config.toml")
+    }
+
+    /// Whether this home has been initialised (`duet init` ran to completion).
+    pub fn is_initialised(&self) -> bool {
+        self.store().exists() && self.device_key().exists()
+    }
+}

@@ -1,0 +1,41 @@
+//! The contract between `duet` (the CLI) and `duetd` (the daemon).
+//!
+//! Everything that crosses the local socket is defined here, and nowhere else:
+//!
+//! - [`Request`] and [`Response`], one JSON object per length-delimited frame;
+//! - the views ([`NoteView`], [`CheckinView`], [`BoundaryView`], ...) that responses carry and
+//!   that `duet --json` prints verbatim, so the wire format *is* the scripting format;
+//! - errors as data ([`WireError`] with a stable [`ErrorCode`]);
+//! - the one protocol version, [`PROTOCOL_VERSION`], checked by the [`Request::Hello`]
+//!   handshake before anything else;
+//! - the layout of a duet home directory ([`Home`]).
+//!
+//! With the default `client` feature it also holds the framing and an async [`Client`]. Without
+//! it the crate is plain data types, which is how the journal model uses it.
+
+mod error;
+mod home;
+mod request;
+mod response;
+mod views;
+
+#[cfg(feature = "client")]
+mod client;
+#[cfg(feature = "client")]
+mod frame;
+
+pub use error::{ErrorCode, WireError};
+pub use home::{Home, HomeError};
+pub use request::*;
+pub use response::*;
+pub use views::*;
+
+#[cfg(feature = "client")]
+pub use client::{Client, ClientError};
+#[cfg(feature = "client")]
+pub use frame::{MAX_FRAME_BYTES, codec};
+
+/// The version of the CLI <-> daemon protocol. Bump it on any change to [`Request`],
+/// [`Response`] or the views that an older peer could misread; both sides refuse a peer whose
+/// version differs, with a message telling the user to restart the daemon.
+pub const PROTOCOL_VERSION: u32 = 1;

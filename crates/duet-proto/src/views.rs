@@ -1,0 +1,228 @@
+//! What the daemon shows: the read-side shapes of journal entries.
+//!
+//! These structs are both the wire format of responses and the `--json` output of the CLI, so
+//! field names here are a public contract (see `docs/cli.md`). Add fields freely; never rename
+//! or remove one without a protocol version bump and a note in the changelog.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// A note: a title, a body both partners can edit, and tags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteView {
+    /// The note's full id (32 hex digits of a UUIDv7).
+    pub id: String,
+    /// The title (a single value; concurrent changes keep one winner, see `conflicts`).
+    pub title: String,
+    /// The body text, merged character by character across devices.
+    pub body: String,
+    /// Free-form tags, in the order they were added.
+    pub tags: Vec<String>,
+    /// The display name of the person who wrote the note.
+    pub author: String,
+    /// The device id of the author.
+    pub author_id: String,
+    /// When the note was created.
+    pub created_at: Timestamp,
+    /// When the note was last changed.
+    pub updated_at: Timestamp,
+    /// Set when the note is in the trash.
+    pub deleted_at: Option<Timestamp>,
+    /// Fields that were changed concurrently on two devices: the value shown above won, and
+    /// these are the values that lost. Empty in the usual case.
+    pub conflicts: Vec<FieldConflict>,
+}
+
+/// A field with concurrent values: shown so that a concurrent edit is never silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldConflict {
+    /// The field's name, e.g. `title`.
+    pub field: String,
+    /// The concurrent values that did not win.
+    pub other_values: Vec<String>,
+}
+
+/// One answer to a prompt of the deck.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerView {
+    /// The prompt's id in the deck (e.g. `d03`).
+    pub prompt_id: String,
+    /// The prompt's text, when the id is in this version's deck.
+    pub prompt: Option<String>,
+    /// What was answered.
+    pub text: String,
+}
+
+/// A check-in: how someone is, at a moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckinView {
+    /// The check-in's full id.
+    pub id: String,
+    /// The display name of the person checking in.
+    pub author: String,
+    /// The device id of the author.
+    pub author_id: String,
+    /// When the check-in was made.
+    pub created_at: Timestamp,
+    /// Mood on a 1 (low) to 5 (high) scale, if given.
+    pub mood: Option<u8>,
+    /// A few words for how it feels.
+    pub feelings: Vec<String>,
+    /// Answers to prompts of the deck.
+    pub answers: Vec<AnswerView>,
+    /// What the author needs, if they said.
+    pub need: Option<String>,
+}
+
+/// Whether a boundary is in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BoundaryStatus {
+    /// In force.
+    Active,
+    /// Withdrawn by its author; kept for history.
+    Retired,
+}
+
+/// Someone's acknowledgement of one revision of a boundary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AckView {
+    /// The display name of the person who acknowledged.
+    pub by: String,
+    /// Their device id.
+    pub by_id: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// One revision of a boundary's wording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoundaryRevisionView {
+    /// 1 for the original wording, counting up.
+    pub revision: u32,
+    /// The wording of this revision.
+    pub text: String,
+    /// When this revision was written.
+    pub at: Timestamp,
+    /// Acknowledgements of exactly this revision.
+    pub acks: Vec<AckView>,
+}
+
+/// A boundary: something one partner needs, acknowledged by the other, revisable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoundaryView {
+    /// The boundary's full id.
+    pub id: String,
+    /// The current wording (that of the latest revision).
+    pub text: String,
+    /// The display name of the person whose boundary it is.
+    pub author: String,
+    /// The device id of the author.
+    pub author_id: String,
+    /// In force or retired.
+    pub status: BoundaryStatus,
+    /// When the boundary was first stated.
+    pub created_at: Timestamp,
+    /// When it last changed (revised, acknowledged or retired).
+    pub updated_at: Timestamp,
+    /// The number of the current revision.
+    pub revision: u32,
+    /// Whether the partner has acknowledged the current revision.
+    pub acknowledged: bool,
+    /// When it was retired, if it was.
+    pub retired_at: Option<Timestamp>,
+    /// Every revision, oldest first.
+    pub revisions: Vec<BoundaryRevisionView>,
+}
+
+/// An entry in the trash, restorable with `duet note restore`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrashItemView {
+    /// The entry's full id.
+    pub id: String,
+    /// What kind of entry (`note`).
+    pub kind: String,
+    /// Its title.
+    pub title: String,
+    /// When it was moved to the trash.
+    pub deleted_at: Timestamp,
+}
+
+/// How often a prompt is meant to be asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromptKind {
+    /// A short daily question.
+    Daily,
+    /// A deeper "how are we?" question for a weekly check-in.
+    Weekly,
+}
+
+/// A prompt of the built-in deck.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptView {
+    /// Stable id, used in `duet checkin --answer ID=TEXT`.
+    pub id: String,
+    /// Daily or weekly.
+    pub kind: PromptKind,
+    /// The question.
+    pub text: String,
+}
+
+/// A device that belongs to the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    /// The device's id.
+    pub device_id: String,
+    /// The device's name.
+    pub device_name: String,
+    /// The id of the person the device belongs to.
+    pub person_id: String,
+    /// The person's display name.
+    pub person_name: String,
+    /// Whether this is the device answering.
+    pub is_self: bool,
+}
+
+/// How many entries of each kind the journal holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Notes not in the trash.
+    pub notes: usize,
+    /// Notes in the trash.
+    pub trash: usize,
+    /// Check-ins.
+    pub checkins: usize,
+    /// Boundaries, active or retired.
+    pub boundaries: usize,
+}
+
+/// The state of the daemon and its journal, for `duet status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusView {
+    /// The daemon's process id.
+    pub pid: u32,
+    /// Seconds since the daemon started.
+    pub uptime_secs: u64,
+    /// When the daemon started.
+    pub started_at: Timestamp,
+    /// The daemon's version.
+    pub daemon_version: String,
+    /// The home directory the daemon serves.
+    pub home: String,
+    /// The journal's id.
+    pub journal_id: String,
+    /// Whether the journal is locked (passphrase not yet given). When locked, the fields
+    /// below are unknown.
+    pub locked: bool,
+    /// This device's id.
+    pub device_id: Option<String>,
+    /// This device's name.
+    pub device_name: Option<String>,
+    /// The name of the person this device belongs to.
+    pub person_name: Option<String>,
+    /// Entry counts.
+    pub counts: Option<Counts>,
+    /// Every device of the journal, this one included.
+    pub members: Vec<MemberView>,
+}
