@@ -1,1 +1,23 @@
-//! placeholder
+//! duet's key material, and the only code that handles it in plaintext.
+//!
+//! The scheme is envelope encryption, as documented in `docs/security.md`:
+//!
+//! - each device has an age x25519 identity ([`DeviceKey`]), kept in a standard age identity
+//!   file, optionally encrypted to a passphrase with age's scrypt recipient;
+//! - each store has a random 256-bit [`DataKey`], kept only sealed to the device's age
+//!   recipient;
+//! - each record in the store is sealed with the data key by XChaCha20-Poly1305 (the AEAD
+//!   age itself uses), with the record's location as associated data, so a record cannot be
+//!   moved to another key or table without failing to open.
+//!
+//! Secrets are zeroized on drop and never appear in `Debug` output or error messages.
+
+mod data_key;
+mod device_key;
+mod error;
+
+pub use age;
+pub use age::secrecy::{ExposeSecret, SecretString};
+pub use data_key::DataKey;
+pub use device_key::{DeviceKey, KeyFileKind};
+pub use error::{KeyError, SealError};

@@ -91,9 +91,10 @@ impl Home {
         self.root.join("keys")
     }
 
-    /// The device's age identity, plain or passphrase-encrypted.
+    /// The device's age identity: a standard age identity file, or one encrypted to a
+    /// passphrase (both forms are accepted by `age -d -i`).
     pub fn device_key(&self) -> PathBuf {
-        self.keys_dir().join("device.age")
+        self.keys_dir().join("device.key")
     }
 
     /// The encrypted redb store.
