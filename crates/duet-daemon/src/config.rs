@@ -1,0 +1,68 @@
+//! The non-secret settings of a device, in `<home>/config.toml`.
+//!
+//! Nothing a user wrote goes here: names live in the encrypted journal. This file holds only
+//! random ids and settings, so it can stay readable without the key.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Why the config file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// Reading or writing failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not valid config.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A device's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// This device's id: random, assigned at `duet init`, the `author` of what it writes.
+    pub device_id: String,
+    /// The id of the person this device belongs to.
+    pub person_id: String,
+    /// The journal this device keeps (also in the store; here so a locked daemon can say).
+    pub journal_id: String,
+}
+
+impl Config {
+    /// Reads the config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            message: e.message().to_owned(),
+        })
+    }
+
+    /// Writes the config file (mode 0600).
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let text = toml::to_string(self).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        crate::init::write_private(path, text.as_bytes()).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+}

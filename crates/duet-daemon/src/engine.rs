@@ -1,0 +1,209 @@
+//! The journal engine: one thread that owns the journal document and the store.
+//!
+//! Requests reach it as jobs on a channel. The thread takes every job that is waiting, runs
+//! them in order against the in-memory document, then persists all their changes in one
+//! durable store transaction, and only then replies. So writes are group-committed (32
+//! concurrent clients cost one fsync, not 32) and no client hears "done" before its write is
+//! on disk. If the store fails, the document is reloaded from the store, so memory never
+//! runs ahead of disk, and every job in the batch hears about the failure.
+
+use std::thread::JoinHandle;
+
+use automerge::ChangeHash;
+use duet_journal::{Journal, JournalError};
+use duet_store::{JOURNAL_DOC, Store, StoreError};
+use jiff::Timestamp;
+use tokio::sync::{mpsc, oneshot};
+
+/// Compact the chunk log into one snapshot once it holds this many chunks: loading stays
+/// fast and the file stays small, at the cost of one full save every so often.
+const COMPACT_AFTER_CHUNKS: usize = 256;
+
+/// The most jobs folded into one durable commit.
+const MAX_BATCH: usize = 256;
+
+/// Why a job failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The journal refused the operation; nothing changed.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The change could not be made durable; it was rolled back.
+    #[error("the change could not be saved, nothing was changed: {0}")]
+    Storage(String),
+    /// The engine has stopped (the daemon is shutting down).
+    #[error("the journal is closing")]
+    Stopped,
+}
+
+type Reply = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
+type Job = Box<dyn FnOnce(&mut Journal, Timestamp) -> (bool, Reply) + Send>;
+
+/// A clonable handle to the engine thread.
+#[derive(Clone)]
+pub struct Engine {
+    tx: mpsc::Sender<Job>,
+}
+
+/// The engine thread itself; join it after dropping every [`Engine`] handle to be sure the
+/// last batch is on disk.
+pub struct EngineThread {
+    handle: JoinHandle<()>,
+}
+
+impl EngineThread {
+    /// Waits for the engine to finish its queue and exit.
+    pub fn join(self) {
+        let _ = self.handle.join();
+    }
+}
+
+impl Engine {
+    /// Starts the engine on its own thread, loading the journal from `store`.
+    pub fn start(store: Store, device_id: &str) -> Result<(Self, EngineThread), EngineError> {
+        let bytes = store
+            .load(JOURNAL_DOC)
+            .map_err(|e| EngineError::Storage(e.to_string()))?;
+        let mut journal = Journal::load(&bytes, device_id)?;
+        let chunks = store
+            .stats(JOURNAL_DOC)
+            .map_err(|e| EngineError::Storage(e.to_string()))?
+            .chunks;
+        let persisted = journal.heads();
+        let (tx, rx) = mpsc::channel::<Job>(1024);
+        let core = Core {
+            store,
+            journal,
+            persisted,
+            chunks,
+            device_id: device_id.to_owned(),
+        };
+        let handle = std::thread::Builder::new()
+            .name("duet-engine".into())
+            .spawn(move || core.run(rx))
+            .map_err(|e| EngineError::Storage(format!("cannot start the engine thread: {e}")))?;
+        Ok((Self { tx }, EngineThread { handle }))
+    }
+
+    /// Runs `f` against the journal and persists what it changed before answering. If `f`
+    /// fails, its partial changes are rolled back.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Journal, Timestamp) -> Result<T, JournalError> + Send + 'static,
+    {
+        self.submit(true, f).await
+    }
+
+    /// Runs `f` against the journal, after every write queued before it.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Journal) -> Result<T, JournalError> + Send + 'static,
+    {
+        self.submit(false, move |j, _| f(j)).await
+    }
+
+    async fn submit<T, F>(&self, writes: bool, f: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Journal, Timestamp) -> Result<T, JournalError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |journal, now| {
+            let result = f(journal, now);
+            if result.is_err() {
+                // Drop whatever the failed operation had applied before it failed.
+                journal.doc_mut().rollback();
+            }
+            let changed = writes && result.is_ok();
+            let reply: Reply = Box::new(move |persisted| {
+                let answer = match (result, persisted) {
+                    (Err(e), _) => Err(EngineError::Journal(e)),
+                    (Ok(_), Err(e)) if changed => Err(EngineError::Storage(e.to_string())),
+                    (Ok(v), _) => Ok(v),
+                };
+                let _ = tx.send(answer);
+            });
+            (changed, reply)
+        });
+        self.tx.send(job).await.map_err(|_| EngineError::Stopped)?;
+        rx.await.map_err(|_| EngineError::Stopped)?
+    }
+}
+
+struct Core {
+    store: Store,
+    journal: Journal,
+    /// The heads that are on disk: everything after them still needs persisting.
+    persisted: Vec<ChangeHash>,
+    /// Chunks in the store's log, to decide when to compact.
+    chunks: usize,
+    device_id: String,
+}
+
+impl Core {
+    fn run(mut self, mut rx: mpsc::Receiver<Job>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut replies = Vec::new();
+            let mut changed = false;
+            let mut job = Some(first);
+            while let Some(j) = job.take() {
+                let (c, reply) = j(&mut self.journal, Timestamp::now());
+                changed |= c;
+                replies.push(reply);
+                if replies.len() < MAX_BATCH {
+                    job = rx.try_recv().ok();
+                }
+            }
+            let outcome = if changed { self.persist() } else { Ok(()) };
+            if let Err(e) = &outcome {
+                tracing::error!(error = %e, "persisting a batch failed; reloading the journal from the store");
+                self.reload();
+            }
+            tracing::debug!(jobs = replies.len(), changed, "batch done");
+            for reply in replies {
+                reply(outcome.as_ref().map(|_| ()));
+            }
+        }
+        tracing::debug!("engine queue closed");
+    }
+
+    fn persist(&mut self) -> Result<(), StoreError> {
+        let chunk = self.journal.save_after(&self.persisted);
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        self.store.append(JOURNAL_DOC, &chunk)?;
+        self.persisted = self.journal.heads();
+        self.chunks += 1;
+        if self.chunks >= COMPACT_AFTER_CHUNKS {
+            let snapshot = self.journal.save();
+            match self.store.compact(JOURNAL_DOC, &snapshot) {
+                Ok(()) => {
+                    tracing::info!(bytes = snapshot.len(), "compacted the journal log");
+                    self.chunks = 1;
+                }
+                // The appended chunk is already durable; compaction can wait for next time.
+                Err(e) => tracing::warn!(error = %e, "compaction failed"),
+            }
+        }
+        Ok(())
+    }
+
+    fn reload(&mut self) {
+        match self
+            .store
+            .load(JOURNAL_DOC)
+            .map_err(|e| e.to_string())
+            .and_then(|b| Journal::load(&b, &self.device_id).map_err(|e| e.to_string()))
+        {
+            Ok(mut journal) => {
+                self.persisted = journal.heads();
+                self.journal = journal;
+            }
+            Err(e) => tracing::error!(error = %e, "reloading the journal failed"),
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! One request in, one response out: maps protocol requests onto journal operations.
+
+use duet_journal::{Journal, JournalError, prompts};
+use duet_proto::{
+    Created, ErrorCode, Listing, PromptDeck, PromptView, Request, Response, WireError,
+};
+use duet_crypto::SecretString;
+
+use crate::engine::EngineError;
+use crate::state::Daemon;
+
+/// Turns a journal or engine failure into a wire error with a stable code.
+fn wire(e: EngineError) -> WireError {
+    let code = match &e {
+        EngineError::Journal(j) => match j {
+            JournalError::NotFound { .. } => ErrorCode::NotFound,
+            JournalError::Ambiguous { .. } => ErrorCode::Ambiguous,
+            JournalError::BadId(_) | JournalError::Invalid(_) => ErrorCode::InvalidInput,
+            JournalError::NotAllowed(_) => ErrorCode::NotAllowed,
+            _ => ErrorCode::Internal,
+        },
+        EngineError::Storage(_) => ErrorCode::Storage,
+        EngineError::Stopped => ErrorCode::ShuttingDown,
+    };
+    WireError::new(code, e.to_string())
+}
+
+fn created(id: duet_journal::EntryId) -> Response {
+    Response::Created(Created { id: id.to_string() })
+}
+
+/// Handles one request. Never panics on bad input: everything comes back as a response.
+pub(crate) async fn handle(daemon: &Daemon, request: Request) -> Response {
+    match dispatch(daemon, request).await {
+        Ok(r) => r,
+        Err(e) => Response::Error(e),
+    }
+}
+
+async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireError> {
+    // Requests that work while locked.
+    match request {
+        Request::Hello(_) => {
+            return Err(WireError::new(
+                ErrorCode::InvalidInput,
+                "hello was already exchanged on this connection",
+            ));
+        }
+        Request::Status => return Ok(Response::Status(daemon.status().await)),
+        Request::Shutdown => {
+            tracing::info!("shutdown requested by a client");
+            daemon.shutdown_token().cancel();
+            return Ok(Response::Done);
+        }
+        Request::Unlock(u) => {
+            if !daemon.is_locked().await {
+                return Ok(Response::Done);
+            }
+            daemon.open(Some(SecretString::from(u.passphrase))).await?;
+            return Ok(Response::Done);
+        }
+        Request::Prompts => {
+            let today = jiff::Zoned::now().date();
+            return Ok(Response::Prompts(PromptDeck {
+                today: prompts::for_day(today).into_iter().map(PromptView::from).collect(),
+                all: prompts::DECK.iter().map(PromptView::from).collect(),
+            }));
+        }
+        _ => {}
+    }
+    let engine = daemon.engine().await?;
+    let response = match request {
+        Request::NoteAdd(n) => engine
+            .write(move |j, now| j.add_note(&n.title, &n.body, &n.tags, now))
+            .await
+            .map(created),
+        Request::NoteList(l) => engine
+            .read(move |j| Ok(j.notes(l.tag.as_deref())))
+            .await
+            .map(|items| Response::Notes(Listing { items })),
+        Request::NoteShow(r) => engine
+            .read(move |j| j.note(&j.resolve_note(&r.id)?))
+            .await
+            .map(Response::Note),
+        Request::NoteEdit(e) => engine
+            .write(move |j, now| {
+                let id = j.resolve_note(&e.id)?;
+                j.edit_note(
+                    &id,
+                    e.title.as_deref(),
+                    e.body.as_ref(),
+                    &e.add_tags,
+                    &e.remove_tags,
+                    now,
+                )?;
+                j.note(&id)
+            })
+            .await
+            .map(Response::Note),
+        Request::NoteRm(r) => engine
+            .write(move |j, now| {
+                let id = j.resolve_note(&r.id)?;
+                j.trash_note(&id, now)?;
+                j.note(&id)
+            })
+            .await
+            .map(Response::Note),
+        Request::NoteRestore(r) => engine
+            .write(move |j, now| {
+                let id = j.resolve_note(&r.id)?;
+                j.restore_note(&id, now)?;
+                j.note(&id)
+            })
+            .await
+            .map(Response::Note),
+        Request::Trash => engine
+            .read(|j| Ok(j.trash()))
+            .await
+            .map(|items| Response::Trash(Listing { items })),
+        Request::CheckinAdd(c) => engine
+            .write(move |j, now| j.add_checkin(&c, now))
+            .await
+            .map(created),
+        Request::CheckinList(l) => engine
+            .read(move |j| Ok(j.checkins(l.since)))
+            .await
+            .map(|items| Response::Checkins(Listing { items })),
+        Request::BoundaryAdd(b) => engine
+            .write(move |j, now| j.add_boundary(&b.text, now))
+            .await
+            .map(created),
+        Request::BoundaryList(l) => engine
+            .read(move |j| Ok(j.boundaries(l.include_retired)))
+            .await
+            .map(|items| Response::Boundaries(Listing { items })),
+        Request::BoundaryShow(r) => engine
+            .read(move |j| j.boundary(&j.resolve_boundary(&r.id)?))
+            .await
+            .map(Response::Boundary),
+        Request::BoundaryRevise(r) => engine
+            .write(move |j, now| boundary_op(j, &r.id, |j, id| j.revise_boundary(id, &r.text, now)))
+            .await
+            .map(Response::Boundary),
+        Request::BoundaryRetire(r) => engine
+            .write(move |j, now| boundary_op(j, &r.id, |j, id| j.retire_boundary(id, now)))
+            .await
+            .map(Response::Boundary),
+        Request::BoundaryAck(r) => engine
+            .write(move |j, now| boundary_op(j, &r.id, |j, id| j.ack_boundary(id, now)))
+            .await
+            .map(Response::Boundary),
+        // Handled above, or added by a newer protocol this build does not know.
+        _ => {
+            return Err(WireError::new(
+                ErrorCode::InvalidInput,
+                "this request is not supported by this duetd",
+            ));
+        }
+    };
+    response.map_err(wire)
+}
+
+/// Resolves a boundary, applies `op`, and returns the boundary as it now is.
+fn boundary_op(
+    j: &mut Journal,
+    prefix: &str,
+    op: impl FnOnce(&mut Journal, &duet_journal::EntryId) -> Result<(), JournalError>,
+) -> Result<duet_proto::BoundaryView, JournalError> {
+    let id = j.resolve_boundary(prefix)?;
+    op(j, &id)?;
+    j.boundary(&id)
+}

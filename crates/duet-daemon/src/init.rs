@@ -1,0 +1,172 @@
+//! Creating a home: directories, device key, config and a store holding a new journal.
+
+use std::fs;
+use std::io::{BufRead, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use duet_crypto::{DeviceKey, SecretString};
+use duet_journal::{Journal, Member};
+use duet_proto::Home;
+use duet_store::{JOURNAL_DOC, Store};
+
+use crate::config::Config;
+
+/// Where the passphrase for a new device key comes from.
+#[derive(Debug, Clone)]
+pub enum Passphrase {
+    /// No passphrase: the key file is a plain age identity, protected by file permissions.
+    None,
+    /// The first line of a file.
+    File(PathBuf),
+    /// The first line of standard input (how `duet init` passes a typed passphrase).
+    Stdin,
+}
+
+/// What `init` needs to know.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    /// The person's display name.
+    pub person_name: String,
+    /// The device's name; the host name when `None`.
+    pub device_name: Option<String>,
+    /// Where the passphrase comes from.
+    pub passphrase: Passphrase,
+}
+
+/// What `init` created.
+#[derive(Debug, Clone)]
+pub struct InitReport {
+    /// The new journal's id.
+    pub journal_id: String,
+    /// This device's id.
+    pub device_id: String,
+}
+
+/// A new random id in the same 32-hex-digit form as entry ids.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// Reads a passphrase: the first line of the file or stdin, without its line ending.
+pub fn read_passphrase(source: &Passphrase) -> anyhow::Result<Option<SecretString>> {
+    let line = match source {
+        Passphrase::None => return Ok(None),
+        Passphrase::File(path) => {
+            let text = fs::read_to_string(path)
+                .with_context(|| format!("cannot read passphrase file {}", path.display()))?;
+            text.lines().next().unwrap_or_default().to_owned()
+        }
+        Passphrase::Stdin => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the passphrase from stdin")?;
+            line.trim_end_matches(['\n', '\r']).to_owned()
+        }
+    };
+    if line.is_empty() {
+        bail!("the passphrase is empty");
+    }
+    Ok(Some(SecretString::from(line)))
+}
+
+/// The scrypt work factor override for tests (see [`crate::SCRYPT_WORK_FACTOR_ENV`]).
+pub fn work_factor() -> Option<u8> {
+    std::env::var(crate::SCRYPT_WORK_FACTOR_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+/// Creates a directory (and parents) and makes it private (0700).
+pub fn private_dir(path: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(path)?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+}
+
+/// Writes a file with mode 0600 atomically: temp file, fsync, rename, fsync the directory.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+fn host_name() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(|| "this device".to_owned())
+}
+
+/// Creates the home. Refuses if it already holds a journal; leftovers of an interrupted
+/// `init` (a key without a store) are replaced. The store is created last, so a home
+/// counts as initialised only once everything else is in place.
+pub fn init(home: &Home, opts: &InitOptions) -> anyhow::Result<InitReport> {
+    if home.store().exists() {
+        bail!(
+            "{} already holds a journal; use another --home, or remove it to start over",
+            home.root().display()
+        );
+    }
+    if opts.person_name.trim().is_empty() {
+        bail!("--name must not be empty");
+    }
+    let passphrase = read_passphrase(&opts.passphrase)?;
+    // Check the socket path fits before creating anything.
+    home.socket()?;
+    private_dir(home.root())
+        .with_context(|| format!("cannot create {}", home.root().display()))?;
+    private_dir(&home.keys_dir())
+        .with_context(|| format!("cannot create {}", home.keys_dir().display()))?;
+
+    let key = DeviceKey::generate();
+    key.write(&home.device_key(), passphrase.as_ref(), work_factor())?;
+
+    let config = Config {
+        device_id: new_id(),
+        person_id: new_id(),
+        journal_id: new_id(),
+    };
+    config.save(&home.config())?;
+
+    let me = Member {
+        device_id: config.device_id.clone(),
+        device_name: opts
+            .device_name
+            .clone()
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(host_name),
+        person_id: config.person_id.clone(),
+        person_name: opts.person_name.trim().to_owned(),
+    };
+    let mut journal = Journal::create(&me, jiff::Timestamp::now())?;
+    let journal_id = config.journal_id.clone();
+    let tmp_store = home.store().with_extension("redb.partial");
+    let _ = fs::remove_file(&tmp_store);
+    {
+        let store = Store::create(&tmp_store, &key, &journal_id)?;
+        store.append(JOURNAL_DOC, &journal.save())?;
+    }
+    fs::set_permissions(&tmp_store, fs::Permissions::from_mode(0o600))?;
+    fs::rename(&tmp_store, home.store())?;
+    fs::File::open(home.root())?.sync_all()?;
+    Ok(InitReport {
+        journal_id,
+        device_id: config.device_id,
+    })
+}

@@ -1,0 +1,148 @@
+//! The daemon's shared state: who it is, whether the journal is unlocked, and shutdown.
+
+use std::sync::Mutex;
+
+use duet_crypto::{DeviceKey, KeyFileKind, SecretString};
+use duet_proto::{ErrorCode, Home, StatusView, WireError};
+use duet_store::Store;
+use jiff::Timestamp;
+use tokio::sync::RwLock;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::engine::{Engine, EngineThread};
+
+/// Everything a connection needs. Shared behind an `Arc`.
+pub struct Daemon {
+    home: Home,
+    config: Config,
+    started_at: Timestamp,
+    engine: RwLock<Option<Engine>>,
+    thread: Mutex<Option<EngineThread>>,
+    shutdown: CancellationToken,
+}
+
+impl Daemon {
+    /// A daemon for `home`, locked until [`Daemon::open`] succeeds.
+    pub fn new(home: Home, config: Config) -> Self {
+        Self {
+            home,
+            config,
+            started_at: Timestamp::now(),
+            engine: RwLock::new(None),
+            thread: Mutex::new(None),
+            shutdown: CancellationToken::new(),
+        }
+    }
+
+    /// The home served.
+    pub fn home(&self) -> &Home {
+        &self.home
+    }
+
+    /// Cancelled when the daemon should stop.
+    pub fn shutdown_token(&self) -> &CancellationToken {
+        &self.shutdown
+    }
+
+    /// Whether the device key file needs a passphrase.
+    pub fn key_is_protected(&self) -> Result<bool, WireError> {
+        DeviceKey::file_kind(&self.home.device_key())
+            .map(|k| k == KeyFileKind::Passphrase)
+            .map_err(|e| WireError::new(ErrorCode::Storage, e.to_string()))
+    }
+
+    /// Reads the device key (with `passphrase` if it is protected), opens the store and
+    /// starts the engine. Doing it again once open is a no-op.
+    pub async fn open(&self, passphrase: Option<SecretString>) -> Result<(), WireError> {
+        let mut engine = self.engine.write().await;
+        if engine.is_some() {
+            return Ok(());
+        }
+        let key_path = self.home.device_key();
+        let store_path = self.home.store();
+        let device_id = self.config.device_id.clone();
+        // scrypt and the store's first load are slow and blocking: keep them off the runtime.
+        let started = tokio::task::spawn_blocking(move || {
+            let key = DeviceKey::read(&key_path, passphrase.as_ref()).map_err(|e| match e {
+                duet_crypto::KeyError::WrongPassphrase => {
+                    WireError::new(ErrorCode::BadPassphrase, "wrong passphrase")
+                }
+                duet_crypto::KeyError::NeedsPassphrase => WireError::new(
+                    ErrorCode::Locked,
+                    "the journal is locked: run `duet unlock`",
+                ),
+                other => WireError::new(ErrorCode::Storage, other.to_string()),
+            })?;
+            let store = Store::open(&store_path, &key)
+                .map_err(|e| WireError::new(ErrorCode::Storage, e.to_string()))?;
+            Engine::start(store, &device_id)
+                .map_err(|e| WireError::new(ErrorCode::Storage, e.to_string()))
+        })
+        .await
+        .map_err(|e| WireError::new(ErrorCode::Internal, format!("unlock task failed: {e}")))??;
+        let (handle, thread) = started;
+        *engine = Some(handle);
+        if let Ok(mut t) = self.thread.lock() {
+            *t = Some(thread);
+        }
+        tracing::info!("journal open");
+        Ok(())
+    }
+
+    /// The engine, or a `Locked` error.
+    pub async fn engine(&self) -> Result<Engine, WireError> {
+        self.engine.read().await.clone().ok_or_else(|| {
+            WireError::new(
+                ErrorCode::Locked,
+                "the journal is locked: run `duet unlock` to give the passphrase",
+            )
+        })
+    }
+
+    /// Whether the journal is locked.
+    pub async fn is_locked(&self) -> bool {
+        self.engine.read().await.is_none()
+    }
+
+    /// Stops the engine and waits until its last batch is on disk.
+    pub async fn close(&self) {
+        self.engine.write().await.take();
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(thread) = thread {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+
+    /// The status view, filled in as far as the lock state allows.
+    pub async fn status(&self) -> StatusView {
+        let now = Timestamp::now();
+        let mut view = StatusView {
+            pid: std::process::id(),
+            uptime_secs: u64::try_from(now.duration_since(self.started_at).as_secs()).unwrap_or(0),
+            started_at: self.started_at,
+            daemon_version: env!("CARGO_PKG_VERSION").to_owned(),
+            home: self.home.root().display().to_string(),
+            journal_id: self.config.journal_id.clone(),
+            locked: true,
+            device_id: Some(self.config.device_id.clone()),
+            device_name: None,
+            person_name: None,
+            counts: None,
+            members: Vec::new(),
+        };
+        if let Ok(engine) = self.engine().await {
+            let snapshot = engine
+                .read(|j| Ok((j.me(), j.counts(), j.members())))
+                .await;
+            if let Ok((me, counts, members)) = snapshot {
+                view.locked = false;
+                view.device_name = me.as_ref().map(|m| m.device_name.clone());
+                view.person_name = me.map(|m| m.person_name);
+                view.counts = Some(counts);
+                view.members = members;
+            }
+        }
+        view
+    }
+}
