@@ -1,0 +1,295 @@
+//! The command line, as clap types. Command, flag and `--json` names are a public contract
+//! (docs/cli.md): scripts depend on them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// duet: a private, serverless journal for two.
+///
+/// Notes, check-ins and boundaries live encrypted on your own devices and are kept by a
+/// background daemon, duetd. This command talks to it over a local socket.
+#[derive(Debug, Parser)]
+#[command(name = "duet", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Start here:
+  duet init --name Sam --no-passphrase
+  duet daemon start
+  duet note add \"Things I want you to know\" --body \"...\"
+  duet checkin --mood 4 --feeling calm
+
+Environment: DUET_HOME (home directory), NO_COLOR (no colour).")]
+pub struct Cli {
+    /// The duet home directory [default: the platform's data dir, e.g. ~/.local/share/duet]
+    #[arg(long, global = true, env = "DUET_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every top-level command.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create this device's home: a device key and an empty journal
+    #[command(after_help = "Examples:
+  duet init --name Sam --no-passphrase
+  duet init --name Sam --passphrase-file ~/.duet-pass
+  duet init --name Sam            # asks for a passphrase on a terminal")]
+    Init(InitArgs),
+    /// Start, stop or inspect the background daemon (duetd)
+    #[command(subcommand)]
+    Daemon(DaemonCommand),
+    /// Show the device, the journal and the daemon
+    #[command(after_help = "Examples:
+  duet status
+  duet status --json | jq .pid")]
+    Status,
+    /// Give the passphrase to a daemon whose device key is protected
+    #[command(after_help = "Examples:
+  duet unlock
+  duet unlock --passphrase-file ~/.duet-pass")]
+    Unlock(UnlockArgs),
+    /// Shared notes: plans, memories, things you want the other to know
+    #[command(subcommand)]
+    Note(NoteCommand),
+    /// Notes in the trash, restorable with `duet note restore ID`
+    Trash,
+    /// Record how you are, or list check-ins
+    #[command(args_conflicts_with_subcommands = true)]
+    #[command(after_help = "Examples:
+  duet checkin                       # on a terminal: asks today's prompts
+  duet checkin --mood 4 --feeling calm --feeling tired --need \"an early night\"
+  duet checkin --answer d03=\"at breakfast\"
+  duet checkin list --since 7d")]
+    Checkin(CheckinArgs),
+    /// List the deck of check-in prompts, and today's
+    Prompts,
+    /// Boundaries: what you need, acknowledged by your partner
+    #[command(subcommand)]
+    Boundary(BoundaryCommand),
+    /// Print a shell completion script
+    #[command(after_help = "Examples:
+  duet completions bash > ~/.local/share/bash-completion/completions/duet
+  duet completions zsh > ~/.zfunc/_duet")]
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout
+    #[command(after_help = "Examples:
+  duet man | man -l -")]
+    Man,
+    /// Run a scripted session against a throwaway home, to see duet work
+    #[command(after_help = "Examples:
+  duet demo
+  cargo run --release -- demo")]
+    Demo(DemoArgs),
+}
+
+/// `duet init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Your name, as your partner will see it
+    #[arg(long)]
+    pub name: String,
+    /// This device's name [default: the host name]
+    #[arg(long, value_name = "NAME")]
+    pub device_name: Option<String>,
+    /// Keep the device key without a passphrase (protected by file permissions only)
+    #[arg(long, conflicts_with = "passphrase_file")]
+    pub no_passphrase: bool,
+    /// Protect the device key with the passphrase in the first line of FILE
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `duet unlock`.
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// Read the passphrase from the first line of FILE instead of asking
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `duet daemon ...`.
+#[derive(Debug, Subcommand)]
+pub enum DaemonCommand {
+    /// Start duetd in the background; returns once it answers
+    Start,
+    /// Ask duetd to finish its writes and exit
+    Stop,
+    /// Say whether duetd is running (exit code 1 if not)
+    Status,
+}
+
+/// `duet note ...`.
+#[derive(Debug, Subcommand)]
+pub enum NoteCommand {
+    /// Write a new note and print its id
+    #[command(after_help = "Examples:
+  duet note add \"Weekend plans\" --body \"Hike on Saturday?\"
+  duet note add \"Letter\" --body-file letter.txt --tag letters
+  echo \"from a pipe\" | duet note add \"Piped\"
+  id=$(duet note add \"Groceries\")")]
+    Add {
+        /// The title (one line)
+        title: String,
+        /// The body text [default: standard input when it is piped]
+        #[arg(long, conflicts_with = "body_file")]
+        body: Option<String>,
+        /// Read the body from FILE (`-` for standard input)
+        #[arg(long, value_name = "FILE")]
+        body_file: Option<PathBuf>,
+        /// Attach a tag (repeatable)
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+    },
+    /// List notes, oldest first
+    #[command(after_help = "Examples:
+  duet note list
+  duet note list --tag plans --json | jq '.[].title'")]
+    List {
+        /// Only notes with this tag
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Show one note (any unique prefix of its id works)
+    #[command(after_help = "Examples:
+  duet note show 019a3f")]
+    Show {
+        /// The note's id or a unique prefix of it
+        id: String,
+    },
+    /// Change a note's title, body or tags
+    #[command(after_help = "Examples:
+  duet note edit 019a3f --append \"PS: bring snacks\"
+  duet note edit 019a3f --body-file draft.txt
+  duet note edit 019a3f --title \"New title\" --tag later")]
+    Edit {
+        /// The note's id or a unique prefix of it
+        id: String,
+        /// A new title
+        #[arg(long)]
+        title: Option<String>,
+        /// Replace the body with TEXT (merged as a minimal diff)
+        #[arg(long, group = "body_change")]
+        body: Option<String>,
+        /// Replace the body with the contents of FILE (`-` for standard input)
+        #[arg(long, value_name = "FILE", group = "body_change")]
+        body_file: Option<PathBuf>,
+        /// Add TEXT at the end of the body
+        #[arg(long, value_name = "TEXT", group = "body_change")]
+        append: Option<String>,
+        /// Add a tag (repeatable)
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// Remove a tag (repeatable)
+        #[arg(long = "untag", value_name = "TAG")]
+        untags: Vec<String>,
+    },
+    /// Move a note to the trash (restorable)
+    Rm {
+        /// The note's id or a unique prefix of it
+        id: String,
+    },
+    /// Bring a note back from the trash
+    Restore {
+        /// The note's id or a unique prefix of it
+        id: String,
+    },
+}
+
+/// `duet checkin [flags] | duet checkin list`.
+#[derive(Debug, Args)]
+pub struct CheckinArgs {
+    /// `list`, or nothing to record a check-in.
+    #[command(subcommand)]
+    pub command: Option<CheckinCommand>,
+    /// Mood from 1 (low) to 5 (high)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub mood: Option<u8>,
+    /// A word for how you feel (repeatable)
+    #[arg(long = "feeling", value_name = "WORD")]
+    pub feelings: Vec<String>,
+    /// Answer a prompt of the deck: PROMPT_ID=TEXT (repeatable; see `duet prompts`)
+    #[arg(long = "answer", value_name = "PROMPT_ID=TEXT", value_parser = parse_answer)]
+    pub answers: Vec<(String, String)>,
+    /// What you need right now
+    #[arg(long)]
+    pub need: Option<String>,
+}
+
+fn parse_answer(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((id, text)) if !id.trim().is_empty() => {
+            Ok((id.trim().to_owned(), text.to_owned()))
+        }
+        _ => Err("expected PROMPT_ID=TEXT, e.g. d03=\"at breakfast\"".to_owned()),
+    }
+}
+
+/// `duet checkin list`.
+#[derive(Debug, Subcommand)]
+pub enum CheckinCommand {
+    /// List check-ins, oldest first
+    #[command(after_help = "Examples:
+  duet checkin list
+  duet checkin list --since 2026-11-01
+  duet checkin list --since 7d --json")]
+    List {
+        /// Only since DATE: YYYY-MM-DD, an RFC 3339 time, today, yesterday, or an age like 7d or 12h
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+    },
+}
+
+/// `duet boundary ...`.
+#[derive(Debug, Subcommand)]
+pub enum BoundaryCommand {
+    /// State a boundary; your partner acknowledges it
+    #[command(after_help = "Examples:
+  duet boundary add \"I need half an hour to myself after work\"")]
+    Add {
+        /// The boundary, in your words
+        text: String,
+    },
+    /// List active boundaries
+    List {
+        /// Include retired boundaries
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show one boundary with its revisions and acknowledgements
+    Show {
+        /// The boundary's id or a unique prefix of it
+        id: String,
+    },
+    /// Reword your boundary; your partner acknowledges the new wording
+    Revise {
+        /// The boundary's id or a unique prefix of it
+        id: String,
+        /// The new wording
+        text: String,
+    },
+    /// Withdraw your boundary (it stays in the history)
+    Retire {
+        /// The boundary's id or a unique prefix of it
+        id: String,
+    },
+    /// Acknowledge your partner's boundary, as currently worded
+    Ack {
+        /// The boundary's id or a unique prefix of it
+        id: String,
+    },
+}
+
+/// `duet demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the demo's home directory instead of deleting it
+    #[arg(long)]
+    pub keep: bool,
+}

@@ -1,0 +1,319 @@
+//! Output: JSON for scripts (the views, verbatim), text for people.
+//!
+//! Text goes through `anstream`, which drops colour when stdout is not a terminal or
+//! `NO_COLOR` is set.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+use duet_proto::{
+    BoundaryStatus, BoundaryView, CheckinView, NoteView, PromptDeck, StatusView, TrashItemView,
+};
+use jiff::{Timestamp, tz::TimeZone};
+use serde::Serialize;
+
+const ID: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+const WARN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Magenta)));
+
+/// The shortest id prefixes (at least 8 digits) that tell the listed ids apart.
+fn short_ids<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut ids: Vec<&str> = ids.collect();
+    let order = {
+        let mut o: Vec<usize> = (0..ids.len()).collect();
+        o.sort_by_key(|&i| ids[i]);
+        o
+    };
+    let sorted: Vec<&str> = order.iter().map(|&i| ids[i]).collect();
+    let common = |a: &str, b: &str| a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let mut out = vec![String::new(); ids.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        let before = pos.checked_sub(1).map_or(0, |p| common(sorted[p], sorted[pos]));
+        let after = sorted.get(pos + 1).map_or(0, |n| common(sorted[pos], n));
+        let len = (before.max(after) + 1).max(8).min(ids[i].len());
+        out[i] = ids[i][..len].to_owned();
+    }
+    ids.clear();
+    out
+}
+
+fn local(t: Timestamp) -> String {
+    t.to_zoned(TimeZone::system())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Prints any view as pretty JSON.
+pub(crate) fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn out() -> anstream::AutoStream<std::io::Stdout> {
+    anstream::stdout()
+}
+
+/// Notes as a table: short id, last change, title, author, tags.
+pub(crate) fn notes(items: &[NoteView]) -> anyhow::Result<()> {
+    let mut o = out();
+    if items.is_empty() {
+        writeln!(o, "{DIM}No notes yet. Write one with `duet note add TITLE`.{DIM:#}")?;
+        return Ok(());
+    }
+    let short = short_ids(items.iter().map(|n| n.id.as_str()));
+    for (n, id) in items.iter().zip(short) {
+        let tags = if n.tags.is_empty() {
+            String::new()
+        } else {
+            format!(" {DIM}#{}{DIM:#}", n.tags.join(" #"))
+        };
+        let conflict = if n.conflicts.is_empty() { "" } else { " (!)" };
+        writeln!(
+            o,
+            "{ID}{id}{ID:#}  {DIM}{}{DIM:#}  {BOLD}{}{BOLD:#}{conflict}  {DIM}by {}{DIM:#}{tags}",
+            local(n.updated_at),
+            n.title,
+            n.author
+        )?;
+    }
+    Ok(())
+}
+
+/// One note in full.
+pub(crate) fn note(n: &NoteView) -> anyhow::Result<()> {
+    let mut o = out();
+    writeln!(o, "{BOLD}{}{BOLD:#}", n.title)?;
+    writeln!(o, "{DIM}id{DIM:#}       {ID}{}{ID:#}", n.id)?;
+    writeln!(
+        o,
+        "{DIM}by{DIM:#}       {} on {}, changed {}",
+        n.author,
+        local(n.created_at),
+        local(n.updated_at)
+    )?;
+    if !n.tags.is_empty() {
+        writeln!(o, "{DIM}tags{DIM:#}     #{}", n.tags.join(" #"))?;
+    }
+    if let Some(d) = n.deleted_at {
+        writeln!(
+            o,
+            "{WARN}in the trash since {}{WARN:#} (restore with `duet note restore {}`)",
+            local(d),
+            n.id
+        )?;
+    }
+    for c in &n.conflicts {
+        writeln!(
+            o,
+            "{WARN}the {} was also changed concurrently to: {}{WARN:#}",
+            c.field,
+            c.other_values
+                .iter()
+                .map(|v| format!("{v:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
+    if !n.body.is_empty() {
+        writeln!(o)?;
+        write!(o, "{}", n.body)?;
+        if !n.body.ends_with('\n') {
+            writeln!(o)?;
+        }
+    }
+    Ok(())
+}
+
+/// The trash, most recent first.
+pub(crate) fn trash(items: &[TrashItemView]) -> anyhow::Result<()> {
+    let mut o = out();
+    if items.is_empty() {
+        writeln!(o, "{DIM}The trash is empty.{DIM:#}")?;
+        return Ok(());
+    }
+    let short = short_ids(items.iter().map(|n| n.id.as_str()));
+    for (t, id) in items.iter().zip(short) {
+        writeln!(
+            o,
+            "{ID}{id}{ID:#}  {DIM}deleted {}{DIM:#}  {} {BOLD}{}{BOLD:#}",
+            local(t.deleted_at),
+            t.kind,
+            t.title
+        )?;
+    }
+    Ok(())
+}
+
+/// Check-ins, oldest first.
+pub(crate) fn checkins(items: &[CheckinView]) -> anyhow::Result<()> {
+    let mut o = out();
+    if items.is_empty() {
+        writeln!(o, "{DIM}No check-ins yet. Make one with `duet checkin`.{DIM:#}")?;
+        return Ok(());
+    }
+    for c in items {
+        let mood = c
+            .mood
+            .map(|m| format!("mood {m}/5"))
+            .unwrap_or_else(|| "mood -".into());
+        writeln!(
+            o,
+            "{BOLD}{}{BOLD:#}  {}  {mood}{}",
+            local(c.created_at),
+            c.author,
+            if c.feelings.is_empty() {
+                String::new()
+            } else {
+                format!("  feeling {}", c.feelings.join(", "))
+            }
+        )?;
+        for a in &c.answers {
+            let q = a.prompt.as_deref().unwrap_or(&a.prompt_id);
+            writeln!(o, "  {DIM}{q}{DIM:#} {}", a.text)?;
+        }
+        if let Some(n) = &c.need {
+            writeln!(o, "  {DIM}needs:{DIM:#} {n}")?;
+        }
+    }
+    Ok(())
+}
+
+fn boundary_line(b: &BoundaryView, id: &str) -> String {
+    let state = match (b.status, b.acknowledged) {
+        (BoundaryStatus::Retired, _) => format!("{DIM}retired{DIM:#}"),
+        (_, true) => "acknowledged".to_owned(),
+        (_, false) => format!("{WARN}not yet acknowledged{WARN:#}"),
+    };
+    format!(
+        "{ID}{id}{ID:#}  {BOLD}{}{BOLD:#}  {DIM}by {} (rev {}){DIM:#}  {state}",
+        b.text, b.author, b.revision
+    )
+}
+
+/// Boundaries, oldest first.
+pub(crate) fn boundaries(items: &[BoundaryView]) -> anyhow::Result<()> {
+    let mut o = out();
+    if items.is_empty() {
+        writeln!(o, "{DIM}No boundaries. State one with `duet boundary add TEXT`.{DIM:#}")?;
+        return Ok(());
+    }
+    let short = short_ids(items.iter().map(|b| b.id.as_str()));
+    for (b, id) in items.iter().zip(short) {
+        writeln!(o, "{}", boundary_line(b, &id))?;
+    }
+    Ok(())
+}
+
+/// One boundary with its history.
+pub(crate) fn boundary(b: &BoundaryView) -> anyhow::Result<()> {
+    let mut o = out();
+    writeln!(o, "{}", boundary_line(b, &b.id))?;
+    for r in &b.revisions {
+        let acks = if r.acks.is_empty() {
+            "not acknowledged".to_owned()
+        } else {
+            r.acks
+                .iter()
+                .map(|a| format!("acknowledged by {} on {}", a.by, local(a.at)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        writeln!(
+            o,
+            "  {DIM}rev {} · {} · {acks}{DIM:#}\n    {}",
+            r.revision,
+            local(r.at),
+            r.text
+        )?;
+    }
+    if let Some(t) = b.retired_at {
+        writeln!(o, "  {DIM}retired on {}{DIM:#}", local(t))?;
+    }
+    Ok(())
+}
+
+/// The prompt deck, today's first.
+pub(crate) fn prompts(deck: &PromptDeck) -> anyhow::Result<()> {
+    let mut o = out();
+    writeln!(o, "{BOLD}Today{BOLD:#}")?;
+    for p in &deck.today {
+        writeln!(o, "  {ID}{}{ID:#}  {}", p.id, p.text)?;
+    }
+    writeln!(o, "{BOLD}The deck{BOLD:#}")?;
+    for p in &deck.all {
+        writeln!(o, "  {ID}{}{ID:#}  {DIM}{:?}{DIM:#}  {}", p.id, p.kind, p.text)?;
+    }
+    Ok(())
+}
+
+/// `duet status`.
+pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
+    let mut o = out();
+    let name = match (&s.person_name, &s.device_name) {
+        (Some(p), Some(d)) => format!("{p} on {d}"),
+        _ => "(locked)".to_owned(),
+    };
+    writeln!(o, "{BOLD}device{BOLD:#}    {name}")?;
+    if let Some(id) = &s.device_id {
+        writeln!(o, "{DIM}device id{DIM:#} {id}")?;
+    }
+    writeln!(o, "{BOLD}journal{BOLD:#}   {}", s.journal_id)?;
+    writeln!(o, "{BOLD}home{BOLD:#}      {}", s.home)?;
+    if s.locked {
+        writeln!(o, "{WARN}locked{WARN:#}    run `duet unlock` to open the journal")?;
+    }
+    if let Some(c) = &s.counts {
+        writeln!(
+            o,
+            "{BOLD}entries{BOLD:#}   {} notes ({} in trash), {} check-ins, {} boundaries",
+            c.notes, c.trash, c.checkins, c.boundaries
+        )?;
+    }
+    if !s.members.is_empty() {
+        writeln!(o, "{BOLD}members{BOLD:#}")?;
+        for m in &s.members {
+            let me = if m.is_self { " (this device)" } else { "" };
+            writeln!(o, "  {} on {}{me}", m.person_name, m.device_name)?;
+        }
+    }
+    writeln!(
+        o,
+        "{BOLD}daemon{BOLD:#}    pid {}, up {}, version {}",
+        s.pid,
+        uptime(s.uptime_secs),
+        s.daemon_version
+    )?;
+    Ok(())
+}
+
+/// Seconds as a short human duration.
+pub(crate) fn uptime(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m{}s", secs / 60, secs % 60),
+        3600..86400 => format!("{}h{}m", secs / 3600, (secs % 3600) / 60),
+        _ => format!("{}d{}h", secs / 86400, (secs % 86400) / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_ids_are_unique_and_at_least_eight() {
+        let ids = ["0123456789a1", "0123456789b2", "fedcba987654"];
+        let s = short_ids(ids.iter().copied());
+        assert_eq!(s, vec!["0123456789a", "0123456789b", "fedcba98"]);
+    }
+
+    #[test]
+    fn uptime_reads_well() {
+        assert_eq!(uptime(5), "5s");
+        assert_eq!(uptime(65), "1m5s");
+        assert_eq!(uptime(7300), "2h1m");
+    }
+}
