@@ -33,6 +33,14 @@ pub async fn serve_home(home: Home) -> anyhow::Result<()> {
     let _lock = DaemonLock::acquire(&home.lock_file(), home.root())?;
     let config = Config::load(&home.config())?;
     let socket = home.socket()?;
+    let daemon = Arc::new(Daemon::new(home, config));
+    // Open the journal before listening, so a client that connects finds a daemon that is
+    // ready, and a daemon that cannot open its store exits without ever answering.
+    if daemon.key_is_protected()? {
+        tracing::info!("device key is passphrase-protected: waiting for `duet unlock`");
+    } else {
+        daemon.open(None).await.map_err(|e| anyhow::anyhow!(e))?;
+    }
     // We hold the lock, so any socket file left here belongs to a dead daemon.
     if socket.exists() {
         std::fs::remove_file(&socket)
@@ -41,13 +49,6 @@ pub async fn serve_home(home: Home) -> anyhow::Result<()> {
     let listener = UnixListener::bind(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
-
-    let daemon = Arc::new(Daemon::new(home, config));
-    if daemon.key_is_protected()? {
-        tracing::info!("device key is passphrase-protected: waiting for `duet unlock`");
-    } else {
-        daemon.open(None).await.map_err(|e| anyhow::anyhow!(e))?;
-    }
 
     let token = daemon.shutdown_token().clone();
     tokio::spawn(async move {

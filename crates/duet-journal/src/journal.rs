@@ -123,7 +123,11 @@ impl Journal {
     pub(crate) fn person_name(&self, device_id: &str) -> String {
         self.member(device_id)
             .map(|m| m.person_name)
-            .unwrap_or_else(|| format!("unknown device {}", &device_id[..device_id.len().min(8)]))
+            .unwrap_or_else(|| {
+                // By characters, not bytes: a foreign document's id need not be ASCII.
+                let short: String = device_id.chars().take(8).collect();
+                format!("unknown device {short}")
+            })
     }
 }
 

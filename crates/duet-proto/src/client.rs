@@ -16,7 +16,7 @@ pub enum ClientError {
     #[error("duetd is not running for this home (start it with `duet daemon start`)")]
     NotRunning,
     /// The socket exists but could not be used.
-    #[error("cannot reach duetd at {path}: {source}")]
+    #[error("cannot reach duetd at {path}")]
     Connect {
         /// The socket path.
         path: String,
@@ -34,13 +34,13 @@ pub enum ClientError {
         client: u32,
     },
     /// The connection broke mid-request.
-    #[error("lost the connection to duetd: {0}")]
+    #[error("lost the connection to duetd")]
     Io(#[from] std::io::Error),
     /// The daemon closed the connection without answering.
     #[error("duetd closed the connection without answering")]
     Closed,
     /// A frame that is not a valid message.
-    #[error("duetd sent a message this duet cannot read: {0}")]
+    #[error("duetd sent a message this duet cannot read")]
     Decode(#[from] serde_json::Error),
     /// The daemon answered with an error.
     #[error("{0}")]

@@ -1,0 +1,179 @@
+//! A temp home with a daemon, and helpers to run `duet` against it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+pub const DUET: &str = env!("CARGO_BIN_EXE_duet");
+pub const DUETD: &str = env!("CARGO_BIN_EXE_duetd");
+
+/// The result of one `duet` run.
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Out {
+    fn from(o: Output) -> Self {
+        Self {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// A temp duet home. Dropping it stops (or kills) its daemon.
+pub struct Duet {
+    _dir: tempfile::TempDir,
+    pub home: PathBuf,
+}
+
+impl Duet {
+    /// An empty home (not initialised).
+    pub fn new() -> Self {
+        // Short paths: a Unix socket path must fit in 108 bytes.
+        let dir = tempfile::Builder::new()
+            .prefix("duet")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let home = dir.path().join("h");
+        Self { _dir: dir, home }
+    }
+
+    /// A home initialised without a passphrase, daemon not started.
+    pub fn initialised() -> Self {
+        let d = Self::new();
+        d.ok(&["init", "--name", "Alice", "--device-name", "alices-laptop", "--no-passphrase"]);
+        d
+    }
+
+    /// An initialised home with its daemon running.
+    pub fn started() -> Self {
+        let d = Self::initialised();
+        d.ok(&["daemon", "start"]);
+        d
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(DUET);
+        c.args(args)
+            .env("DUET_HOME", &self.home)
+            .env("DUET_DAEMON_BIN", DUETD)
+            .env("NO_COLOR", "1")
+            .env("DUET_TEST_SCRYPT_WORK_FACTOR", "10")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Out {
+        self.cmd(args).output().unwrap().into()
+    }
+
+    /// Runs with `input` on stdin.
+    pub fn run_with_stdin(&self, args: &[&str], input: &[u8]) -> Out {
+        use std::io::Write;
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap().into()
+    }
+
+    /// Runs, asserts success, returns stdout.
+    #[track_caller]
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(out.code, 0, "duet {args:?} failed: {out:?}");
+        assert!(!out.stderr.contains("panicked"), "{out:?}");
+        out.stdout
+    }
+
+    /// Runs, asserts the exit code, asserts a one-line error without a panic, returns it.
+    #[track_caller]
+    pub fn fails(&self, args: &[&str], code: i32) -> Out {
+        let out = self.run(args);
+        assert_eq!(out.code, code, "duet {args:?}: {out:?}");
+        assert!(!out.stderr.contains("panicked"), "{out:?}");
+        if code == 1 {
+            assert_eq!(out.stderr.trim_end().lines().count(), 1, "not one line: {out:?}");
+            assert!(out.stderr.starts_with("error: "), "{out:?}");
+        }
+        out
+    }
+
+    /// Runs with `--json`, asserts success and parses stdout.
+    #[track_caller]
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let out = self.ok(&a);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+    }
+
+    /// Creates a note, returns its id.
+    pub fn note(&self, title: &str, body: &str) -> String {
+        let id = self.ok(&["note", "add", title, "--body", body]);
+        let id = id.trim().to_owned();
+        assert_eq!(id.len(), 32, "{id}");
+        id
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.json(&["status"])["pid"].as_i64().unwrap() as i32
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.home.join("duetd.sock")
+    }
+
+    /// Every regular file under the home.
+    pub fn files(&self) -> Vec<PathBuf> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.is_file() {
+                    out.push(p);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.home, &mut out);
+        out
+    }
+}
+
+impl Drop for Duet {
+    fn drop(&mut self) {
+        if self.socket().exists() {
+            let _ = self.cmd(&["daemon", "stop"]).output();
+        }
+        // A daemon that did not stop (or was never asked) must not outlive the test.
+        if let Ok(pid) = std::fs::read_to_string(self.home.join("duetd.lock"))
+            && let Ok(pid) = pid.trim().parse::<i32>()
+            && let Ok(f) = std::fs::File::open(self.home.join("duetd.lock"))
+            && f.try_lock_shared().is_err()
+        {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// The shortest prefix of `a` that `b` does not share.
+pub fn distinguishing_prefix(a: &str, b: &str) -> String {
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    a[..common + 1].to_owned()
+}

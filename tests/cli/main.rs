@@ -1,0 +1,11 @@
+//! End-to-end tests: real `duetd` processes in temp homes, driven through the real `duet`
+//! binary. One test binary (ripgrep's layout) so the binaries link once.
+
+mod harness;
+
+mod durability;
+mod errors;
+mod lifecycle;
+mod privacy;
+mod unicode;
+mod wire;
