@@ -54,7 +54,10 @@ fn sigkill_during_writes_loses_no_acknowledged_write() {
     d.ok(&["daemon", "start"]);
     let present = listed_ids(&d);
     for id in &acked {
-        assert!(present.contains(id), "acknowledged note {id} lost after SIGKILL");
+        assert!(
+            present.contains(id),
+            "acknowledged note {id} lost after SIGKILL"
+        );
     }
 }
 
@@ -75,7 +78,10 @@ fn thirty_two_concurrent_clients_are_all_acknowledged() {
             })
         })
         .collect();
-    let mut ids: Vec<String> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let mut ids: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
     assert_eq!(ids.len(), 96);
     ids.sort();
     ids.dedup();

@@ -102,7 +102,10 @@ fn corrupt_store_is_reported_not_replaced() {
     std::fs::write(&store, &garbage).unwrap();
     let e = d.fails(&["daemon", "start"], 1);
     assert!(e.stderr.contains("duetd did not start"), "{e:?}");
-    assert!(std::fs::read(&store).unwrap() == garbage, "store was modified");
+    assert!(
+        std::fs::read(&store).unwrap() == garbage,
+        "store was modified"
+    );
 }
 
 #[test]
@@ -115,7 +118,10 @@ fn wrong_device_key_is_reported_and_the_journal_survives() {
     let other = Duet::initialised();
     std::fs::copy(other.home.join("keys/device.key"), &key).unwrap();
     let e = d.fails(&["daemon", "start"], 1);
-    assert!(e.stderr.contains("cannot open the store's data key"), "{e:?}");
+    assert!(
+        e.stderr.contains("cannot open the store's data key"),
+        "{e:?}"
+    );
     std::fs::write(&key, mine).unwrap();
     d.ok(&["daemon", "start"]);
     assert_eq!(d.json(&["note", "show", &id])["title"], "survives");

@@ -47,7 +47,14 @@ impl Duet {
     /// A home initialised without a passphrase, daemon not started.
     pub fn initialised() -> Self {
         let d = Self::new();
-        d.ok(&["init", "--name", "Alice", "--device-name", "alices-laptop", "--no-passphrase"]);
+        d.ok(&[
+            "init",
+            "--name",
+            "Alice",
+            "--device-name",
+            "alices-laptop",
+            "--no-passphrase",
+        ]);
         d
     }
 
@@ -104,7 +111,11 @@ impl Duet {
         assert_eq!(out.code, code, "duet {args:?}: {out:?}");
         assert!(!out.stderr.contains("panicked"), "{out:?}");
         if code == 1 {
-            assert_eq!(out.stderr.trim_end().lines().count(), 1, "not one line: {out:?}");
+            assert_eq!(
+                out.stderr.trim_end().lines().count(),
+                1,
+                "not one line: {out:?}"
+            );
             assert!(out.stderr.starts_with("error: "), "{out:?}");
         }
         out

@@ -9,7 +9,10 @@ fn note_lifecycle_by_prefix() {
     let b = d.note("Letter", "Dear you,");
     // A created id is alone on stdout.
     let out = d.run(&["note", "add", "Third", "--body", "x"]);
-    assert!(out.stdout.ends_with('\n') && out.stdout.trim().len() == 32, "{out:?}");
+    assert!(
+        out.stdout.ends_with('\n') && out.stdout.trim().len() == 32,
+        "{out:?}"
+    );
     let c = out.stdout.trim().to_owned();
 
     let pa = distinguishing_prefix(&a, &b);
@@ -20,12 +23,22 @@ fn note_lifecycle_by_prefix() {
     assert_eq!(shown["author"], "Alice");
 
     d.ok(&["note", "edit", &a, "--append", " Bring water."]);
-    d.ok(&["note", "edit", &a, "--title", "Weekend", "--tag", "plans", "--tag", "outdoors"]);
+    d.ok(&[
+        "note", "edit", &a, "--title", "Weekend", "--tag", "plans", "--tag", "outdoors",
+    ]);
     let shown = d.json(&["note", "show", &a]);
     assert_eq!(shown["body"], "Hike on Saturday. Bring water.");
     assert_eq!(shown["title"], "Weekend");
     assert_eq!(shown["tags"], serde_json::json!(["plans", "outdoors"]));
-    d.ok(&["note", "edit", &a, "--body", "Hike on Sunday. Bring water.", "--untag", "outdoors"]);
+    d.ok(&[
+        "note",
+        "edit",
+        &a,
+        "--body",
+        "Hike on Sunday. Bring water.",
+        "--untag",
+        "outdoors",
+    ]);
     let shown = d.json(&["note", "show", &a]);
     assert_eq!(shown["body"], "Hike on Sunday. Bring water.");
     assert_eq!(shown["tags"], serde_json::json!(["plans"]));
@@ -36,7 +49,12 @@ fn note_lifecycle_by_prefix() {
 
     d.ok(&["note", "rm", &b]);
     let list = d.json(&["note", "list"]);
-    let ids: Vec<&str> = list.as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec![a.as_str(), c.as_str()]);
     let trash = d.json(&["trash"]);
     assert_eq!(trash[0]["id"], b.as_str());
@@ -56,17 +74,48 @@ fn json_shapes_have_the_contract_fields() {
     d.note("t", "b");
     let list = d.json(&["note", "list"]);
     let n = &list[0];
-    for f in ["id", "title", "body", "author", "created_at", "updated_at", "tags", "author_id", "deleted_at", "conflicts"] {
+    for f in [
+        "id",
+        "title",
+        "body",
+        "author",
+        "created_at",
+        "updated_at",
+        "tags",
+        "author_id",
+        "deleted_at",
+        "conflicts",
+    ] {
         assert!(n.get(f).is_some(), "note lacks {f}: {n}");
     }
     d.ok(&["checkin", "--mood", "3", "--feeling", "ok"]);
     let c = &d.json(&["checkin", "list"])[0];
-    for f in ["id", "author", "author_id", "created_at", "mood", "feelings", "answers", "need"] {
+    for f in [
+        "id",
+        "author",
+        "author_id",
+        "created_at",
+        "mood",
+        "feelings",
+        "answers",
+        "need",
+    ] {
         assert!(c.get(f).is_some(), "check-in lacks {f}: {c}");
     }
     d.ok(&["boundary", "add", "space after work"]);
     let b = &d.json(&["boundary", "list"])[0];
-    for f in ["id", "text", "author", "author_id", "status", "created_at", "updated_at", "revision", "acknowledged", "revisions"] {
+    for f in [
+        "id",
+        "text",
+        "author",
+        "author_id",
+        "status",
+        "created_at",
+        "updated_at",
+        "revision",
+        "acknowledged",
+        "revisions",
+    ] {
         assert!(b.get(f).is_some(), "boundary lacks {f}: {b}");
     }
     let created = d.json(&["note", "add", "x"]);
@@ -100,10 +149,19 @@ fn bodies_come_from_files_and_pipes() {
 
     let file = d.home.join("body.txt");
     std::fs::write(&file, "from a file").unwrap();
-    let id = d.ok(&["note", "add", "Filed", "--body-file", file.to_str().unwrap()]);
+    let id = d.ok(&[
+        "note",
+        "add",
+        "Filed",
+        "--body-file",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(d.json(&["note", "show", id.trim()])["body"], "from a file");
 
-    let out = d.run_with_stdin(&["note", "edit", id.trim(), "--body-file", "-"], b"replaced");
+    let out = d.run_with_stdin(
+        &["note", "edit", id.trim(), "--body-file", "-"],
+        b"replaced",
+    );
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(d.json(&["note", "show", id.trim()])["body"], "replaced");
 }
@@ -115,8 +173,17 @@ fn checkins_and_prompts() {
     let first = deck["all"][0]["id"].as_str().unwrap().to_owned();
     assert!(!deck["today"].as_array().unwrap().is_empty());
     let id = d.ok(&[
-        "checkin", "--mood", "4", "--feeling", "calm", "--feeling", "tired",
-        "--answer", &format!("{first}=the walk home"), "--need", "an early night",
+        "checkin",
+        "--mood",
+        "4",
+        "--feeling",
+        "calm",
+        "--feeling",
+        "tired",
+        "--answer",
+        &format!("{first}=the walk home"),
+        "--need",
+        "an early night",
     ]);
     assert_eq!(id.trim().len(), 32);
     let list = d.json(&["checkin", "list"]);
@@ -127,9 +194,27 @@ fn checkins_and_prompts() {
     assert_eq!(c["answers"][0]["text"], "the walk home");
     assert!(c["answers"][0]["prompt"].is_string());
     assert_eq!(c["need"], "an early night");
-    assert_eq!(d.json(&["checkin", "list", "--since", "2000-01-01"]).as_array().unwrap().len(), 1);
-    assert_eq!(d.json(&["checkin", "list", "--since", "1h"]).as_array().unwrap().len(), 1);
-    assert_eq!(d.json(&["checkin", "list", "--since", "2999-01-01"]).as_array().unwrap().len(), 0);
+    assert_eq!(
+        d.json(&["checkin", "list", "--since", "2000-01-01"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        d.json(&["checkin", "list", "--since", "1h"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        d.json(&["checkin", "list", "--since", "2999-01-01"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     let e = d.fails(&["checkin", "--answer", "zz9=hm"], 1);
     assert!(e.stderr.contains("no prompt 'zz9'"), "{e:?}");
     d.fails(&["checkin"], 2);
@@ -211,11 +296,18 @@ fn completions_man_and_help() {
     assert!(d.ok(&["completions", "bash"]).contains("duet"));
     assert!(d.ok(&["man"]).contains(".TH"));
     for cmd in [
-        vec!["note", "add"], vec!["note", "edit"], vec!["checkin"], vec!["boundary", "add"],
-        vec!["init"], vec!["status"],
+        vec!["note", "add"],
+        vec!["note", "edit"],
+        vec!["checkin"],
+        vec!["boundary", "add"],
+        vec!["init"],
+        vec!["status"],
     ] {
         let mut args = cmd.clone();
         args.push("--help");
-        assert!(d.ok(&args).contains("Examples"), "{cmd:?} --help has no examples");
+        assert!(
+            d.ok(&args).contains("Examples"),
+            "{cmd:?} --help has no examples"
+        );
     }
 }

@@ -10,7 +10,14 @@ const MARKER: &str = "zq7MARKERxv3";
 fn marker_appears_in_no_file_under_the_home() {
     let d = Duet::new();
     let name = format!("Name{MARKER}");
-    d.ok(&["init", "--name", &name, "--device-name", &format!("dev{MARKER}"), "--no-passphrase"]);
+    d.ok(&[
+        "init",
+        "--name",
+        &name,
+        "--device-name",
+        &format!("dev{MARKER}"),
+        "--no-passphrase",
+    ]);
     d.ok(&["daemon", "start"]);
     let id = d.note(&format!("title {MARKER}"), &format!("body {MARKER} body"));
     d.ok(&["note", "edit", &id, "--append", MARKER, "--tag", MARKER]);
@@ -57,7 +64,13 @@ fn passphrase_protected_device_starts_locked() {
     let wrong = d.home.with_file_name("wrong");
     std::fs::write(&pass, "correct horse battery\n").unwrap();
     std::fs::write(&wrong, "incorrect\n").unwrap();
-    d.ok(&["init", "--name", "Alice", "--passphrase-file", pass.to_str().unwrap()]);
+    d.ok(&[
+        "init",
+        "--name",
+        "Alice",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ]);
     let key = std::fs::read_to_string(d.home.join("keys/device.key")).unwrap();
     assert!(!key.contains("AGE-SECRET-KEY"), "key stored in plaintext");
     d.ok(&["daemon", "start"]);

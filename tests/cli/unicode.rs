@@ -46,7 +46,10 @@ fn a_one_megabyte_note_round_trips() {
     std::fs::write(&file, &body).unwrap();
     let id = d.ok(&["note", "add", "big", "--body-file", file.to_str().unwrap()]);
     let id = id.trim();
-    assert_eq!(d.json(&["note", "show", id])["body"].as_str().unwrap(), body);
+    assert_eq!(
+        d.json(&["note", "show", id])["body"].as_str().unwrap(),
+        body
+    );
     d.ok(&["note", "edit", id, "--append", "the end"]);
     d.ok(&["daemon", "stop"]);
     d.ok(&["daemon", "start"]);

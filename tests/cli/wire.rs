@@ -22,7 +22,10 @@ fn recv(s: &mut UnixStream) -> Option<Value> {
 }
 
 fn hello(s: &mut UnixStream, version: u32) -> Value {
-    send(s, &json!({"type": "hello", "version": version, "client": "test"}));
+    send(
+        s,
+        &json!({"type": "hello", "version": version, "client": "test"}),
+    );
     recv(s).unwrap()
 }
 
@@ -33,7 +36,13 @@ fn another_protocol_version_is_refused_clearly() {
     let r = hello(&mut s, 999);
     assert_eq!(r["type"], "error");
     assert_eq!(r["code"], "version_mismatch");
-    assert!(r["message"].as_str().unwrap().contains("restart the daemon"), "{r}");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("restart the daemon"),
+        "{r}"
+    );
     assert!(recv(&mut s).is_none(), "connection should be closed");
 }
 

@@ -224,9 +224,7 @@ pub struct CheckinArgs {
 
 fn parse_answer(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
-        Some((id, text)) if !id.trim().is_empty() => {
-            Ok((id.trim().to_owned(), text.to_owned()))
-        }
+        Some((id, text)) if !id.trim().is_empty() => Ok((id.trim().to_owned(), text.to_owned())),
         _ => Err("expected PROMPT_ID=TEXT, e.g. d03=\"at breakfast\"".to_owned()),
     }
 }

@@ -79,10 +79,9 @@ pub(crate) async fn start(home: &Home) -> anyhow::Result<u32> {
                 .unwrap_or_else(|| format!("it exited with {status}"));
             bail!("duetd did not start: {why} (log: {})", log_path.display());
         }
-        match running(home).await {
-            Ok(Some(c)) => return Ok(c.hello().pid),
-            // Not listening yet, or a stale socket: keep waiting.
-            Ok(None) | Err(_) => {}
+        // Not listening yet, or a stale socket: keep waiting.
+        if let Ok(Some(c)) = running(home).await {
+            return Ok(c.hello().pid);
         }
         if Instant::now() > deadline {
             bail!(

@@ -62,7 +62,14 @@ pub(crate) fn run(keep: bool) -> anyhow::Result<()> {
 }
 
 fn script(d: &Demo) -> anyhow::Result<()> {
-    d.run(&["init", "--name", "Sam", "--device-name", "laptop", "--no-passphrase"])?;
+    d.run(&[
+        "init",
+        "--name",
+        "Sam",
+        "--device-name",
+        "laptop",
+        "--no-passphrase",
+    ])?;
     d.run(&["daemon", "start"])?;
     let plans = d.run(&[
         "note",
@@ -73,11 +80,37 @@ fn script(d: &Demo) -> anyhow::Result<()> {
         "--tag",
         "plans",
     ])?;
-    d.run(&["note", "add", "Things I want you to know", "--body", "You make hard days lighter. 🌿"])?;
-    d.run(&["note", "edit", &plans, "--append", "\nBring the good thermos."])?;
+    d.run(&[
+        "note",
+        "add",
+        "Things I want you to know",
+        "--body",
+        "You make hard days lighter. 🌿",
+    ])?;
+    d.run(&[
+        "note",
+        "edit",
+        &plans,
+        "--append",
+        "\nBring the good thermos.",
+    ])?;
     d.run(&["note", "list"])?;
-    d.run(&["checkin", "--mood", "4", "--feeling", "calm", "--feeling", "a bit tired", "--need", "an early night"])?;
-    d.run(&["boundary", "add", "I need half an hour to myself after work before we talk plans"])?;
+    d.run(&[
+        "checkin",
+        "--mood",
+        "4",
+        "--feeling",
+        "calm",
+        "--feeling",
+        "a bit tired",
+        "--need",
+        "an early night",
+    ])?;
+    d.run(&[
+        "boundary",
+        "add",
+        "I need half an hour to myself after work before we talk plans",
+    ])?;
     d.run(&["note", "rm", &plans])?;
     d.run(&["trash"])?;
     d.run(&["note", "restore", &plans])?;

@@ -28,10 +28,7 @@ fn read_stdin() -> anyhow::Result<String> {
 
 /// The body of a new note: `--body`, `--body-file`, else standard input when it is not a
 /// terminal, else empty.
-pub(crate) fn new_body(
-    body: Option<String>,
-    body_file: Option<&Path>,
-) -> anyhow::Result<String> {
+pub(crate) fn new_body(body: Option<String>, body_file: Option<&Path>) -> anyhow::Result<String> {
     match (body, body_file) {
         (Some(b), _) => Ok(b),
         (None, Some(f)) => read_body_file(f),
@@ -45,9 +42,8 @@ pub(crate) fn new_body(
 pub(crate) fn parse_since(s: &str) -> anyhow::Result<Timestamp> {
     let s = s.trim();
     let tz = TimeZone::system();
-    let midnight = |d: Date| -> anyhow::Result<Timestamp> {
-        Ok(d.to_zoned(tz.clone())?.timestamp())
-    };
+    let midnight =
+        |d: Date| -> anyhow::Result<Timestamp> { Ok(d.to_zoned(tz.clone())?.timestamp()) };
     let today = Zoned::now().date();
     match s {
         "today" => return midnight(today),

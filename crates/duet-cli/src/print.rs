@@ -29,7 +29,9 @@ fn short_ids<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
     let common = |a: &str, b: &str| a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
     let mut out = vec![String::new(); ids.len()];
     for (pos, &i) in order.iter().enumerate() {
-        let before = pos.checked_sub(1).map_or(0, |p| common(sorted[p], sorted[pos]));
+        let before = pos
+            .checked_sub(1)
+            .map_or(0, |p| common(sorted[p], sorted[pos]));
         let after = sorted.get(pos + 1).map_or(0, |n| common(sorted[pos], n));
         let len = (before.max(after) + 1).max(8).min(ids[i].len());
         out[i] = ids[i][..len].to_owned();
@@ -60,7 +62,10 @@ fn out() -> anstream::AutoStream<std::io::Stdout> {
 pub(crate) fn notes(items: &[NoteView]) -> anyhow::Result<()> {
     let mut o = out();
     if items.is_empty() {
-        writeln!(o, "{DIM}No notes yet. Write one with `duet note add TITLE`.{DIM:#}")?;
+        writeln!(
+            o,
+            "{DIM}No notes yet. Write one with `duet note add TITLE`.{DIM:#}"
+        )?;
         return Ok(());
     }
     let short = short_ids(items.iter().map(|n| n.id.as_str()));
@@ -151,7 +156,10 @@ pub(crate) fn trash(items: &[TrashItemView]) -> anyhow::Result<()> {
 pub(crate) fn checkins(items: &[CheckinView]) -> anyhow::Result<()> {
     let mut o = out();
     if items.is_empty() {
-        writeln!(o, "{DIM}No check-ins yet. Make one with `duet checkin`.{DIM:#}")?;
+        writeln!(
+            o,
+            "{DIM}No check-ins yet. Make one with `duet checkin`.{DIM:#}"
+        )?;
         return Ok(());
     }
     for c in items {
@@ -197,7 +205,10 @@ fn boundary_line(b: &BoundaryView, id: &str) -> String {
 pub(crate) fn boundaries(items: &[BoundaryView]) -> anyhow::Result<()> {
     let mut o = out();
     if items.is_empty() {
-        writeln!(o, "{DIM}No boundaries. State one with `duet boundary add TEXT`.{DIM:#}")?;
+        writeln!(
+            o,
+            "{DIM}No boundaries. State one with `duet boundary add TEXT`.{DIM:#}"
+        )?;
         return Ok(());
     }
     let short = short_ids(items.iter().map(|b| b.id.as_str()));
@@ -244,7 +255,11 @@ pub(crate) fn prompts(deck: &PromptDeck) -> anyhow::Result<()> {
     }
     writeln!(o, "{BOLD}The deck{BOLD:#}")?;
     for p in &deck.all {
-        writeln!(o, "  {ID}{}{ID:#}  {DIM}{:?}{DIM:#}  {}", p.id, p.kind, p.text)?;
+        writeln!(
+            o,
+            "  {ID}{}{ID:#}  {DIM}{:?}{DIM:#}  {}",
+            p.id, p.kind, p.text
+        )?;
     }
     Ok(())
 }
@@ -263,7 +278,10 @@ pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
     writeln!(o, "{BOLD}journal{BOLD:#}   {}", s.journal_id)?;
     writeln!(o, "{BOLD}home{BOLD:#}      {}", s.home)?;
     if s.locked {
-        writeln!(o, "{WARN}locked{WARN:#}    run `duet unlock` to open the journal")?;
+        writeln!(
+            o,
+            "{WARN}locked{WARN:#}    run `duet unlock` to open the journal"
+        )?;
     }
     if let Some(c) = &s.counts {
         writeln!(

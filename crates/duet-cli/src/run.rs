@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::CommandFactory;
 use duet_proto::{
-    BodyEdit, BoundaryAdd, BoundaryList, BoundaryRevise, CheckinAdd, CheckinList, EntryRef,
-    Home, NoteAdd, NoteEdit, NoteList, PromptAnswer, Request, Response,
+    BodyEdit, BoundaryAdd, BoundaryList, BoundaryRevise, CheckinAdd, CheckinList, EntryRef, Home,
+    NoteAdd, NoteEdit, NoteList, PromptAnswer, Request, Response,
 };
 use serde_json::json;
 
@@ -242,8 +242,7 @@ async fn note(ctx: &Ctx, n: NoteCommand) -> anyhow::Result<()> {
             }
         }
         NoteCommand::Rm { id } => {
-            let Response::Note(v) = call(&ctx.home, Request::NoteRm(EntryRef { id })).await?
-            else {
+            let Response::Note(v) = call(&ctx.home, Request::NoteRm(EntryRef { id })).await? else {
                 return Err(unexpected("note rm"));
             };
             if ctx.json {
@@ -256,8 +255,7 @@ async fn note(ctx: &Ctx, n: NoteCommand) -> anyhow::Result<()> {
             }
         }
         NoteCommand::Restore { id } => {
-            let Response::Note(v) =
-                call(&ctx.home, Request::NoteRestore(EntryRef { id })).await?
+            let Response::Note(v) = call(&ctx.home, Request::NoteRestore(EntryRef { id })).await?
             else {
                 return Err(unexpected("note restore"));
             };

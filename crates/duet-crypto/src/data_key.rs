@@ -39,10 +39,12 @@ impl DataKey {
 
     /// Opens a key sealed by [`DataKey::wrap`].
     pub fn unwrap(sealed: &[u8], device: &DeviceKey) -> Result<Self, KeyError> {
-        let plain = Zeroizing::new(age::decrypt(device.identity(), sealed).map_err(|e| match e {
-            age::DecryptError::NoMatchingKeys => KeyError::WrongKey,
-            _ => KeyError::CorruptDataKey,
-        })?);
+        let plain = Zeroizing::new(age::decrypt(device.identity(), sealed).map_err(
+            |e| match e {
+                age::DecryptError::NoMatchingKeys => KeyError::WrongKey,
+                _ => KeyError::CorruptDataKey,
+            },
+        )?);
         if plain.len() != 32 {
             return Err(KeyError::CorruptDataKey);
         }
@@ -63,7 +65,13 @@ impl DataKey {
         // fail to open later rather than silently pass.
         let ct = self
             .cipher()
-            .encrypt(&nonce, Payload { msg: plaintext, aad })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
             .unwrap_or_default();
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
         out.push(SEAL_V1);
@@ -106,10 +114,16 @@ mod tests {
     fn moved_or_altered_records_fail() {
         let k = DataKey::generate();
         let mut sealed = k.seal(b"a", b"x");
-        assert!(matches!(k.open(b"b", &sealed), Err(SealError::Authentication)));
+        assert!(matches!(
+            k.open(b"b", &sealed),
+            Err(SealError::Authentication)
+        ));
         let last = sealed.len() - 1;
         sealed[last] ^= 1;
-        assert!(matches!(k.open(b"a", &sealed), Err(SealError::Authentication)));
+        assert!(matches!(
+            k.open(b"a", &sealed),
+            Err(SealError::Authentication)
+        ));
         assert!(matches!(k.open(b"a", &[1, 2]), Err(SealError::Malformed)));
         let other = DataKey::generate();
         let sealed = k.seal(b"a", b"x");

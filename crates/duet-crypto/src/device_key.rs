@@ -85,11 +85,9 @@ impl DeviceKey {
         let text = self.file_text();
         let bytes: Zeroizing<Vec<u8>> = match passphrase {
             None => Zeroizing::new(text.as_bytes().to_vec()),
-            Some(pass) => Zeroizing::new(encrypt_to_passphrase(
-                text.as_bytes(),
-                pass,
-                work_factor,
-            )?),
+            Some(pass) => {
+                Zeroizing::new(encrypt_to_passphrase(text.as_bytes(), pass, work_factor)?)
+            }
         };
         let tmp = path.with_extension("tmp");
         let mut file = fs::OpenOptions::new()
@@ -231,8 +229,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("device.key");
         let key = DeviceKey::generate();
-        key.write(&path, Some(&pass("correct horse")), Some(4)).unwrap();
-        assert_eq!(DeviceKey::file_kind(&path).unwrap(), KeyFileKind::Passphrase);
+        key.write(&path, Some(&pass("correct horse")), Some(4))
+            .unwrap();
+        assert_eq!(
+            DeviceKey::file_kind(&path).unwrap(),
+            KeyFileKind::Passphrase
+        );
         assert!(matches!(
             DeviceKey::read(&path, None),
             Err(KeyError::NeedsPassphrase)

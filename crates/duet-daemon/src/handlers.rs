@@ -1,10 +1,10 @@
 //! One request in, one response out: maps protocol requests onto journal operations.
 
+use duet_crypto::SecretString;
 use duet_journal::{Journal, JournalError, prompts};
 use duet_proto::{
     Created, ErrorCode, Listing, PromptDeck, PromptView, Request, Response, WireError,
 };
-use duet_crypto::SecretString;
 
 use crate::engine::EngineError;
 use crate::state::Daemon;
@@ -62,7 +62,10 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
         Request::Prompts => {
             let today = jiff::Zoned::now().date();
             return Ok(Response::Prompts(PromptDeck {
-                today: prompts::for_day(today).into_iter().map(PromptView::from).collect(),
+                today: prompts::for_day(today)
+                    .into_iter()
+                    .map(PromptView::from)
+                    .collect(),
                 all: prompts::DECK.iter().map(PromptView::from).collect(),
             }));
         }

@@ -129,8 +129,7 @@ pub fn init(home: &Home, opts: &InitOptions) -> anyhow::Result<InitReport> {
     let passphrase = read_passphrase(&opts.passphrase)?;
     // Check the socket path fits before creating anything.
     home.socket()?;
-    private_dir(home.root())
-        .with_context(|| format!("cannot create {}", home.root().display()))?;
+    private_dir(home.root()).with_context(|| format!("cannot create {}", home.root().display()))?;
     private_dir(&home.keys_dir())
         .with_context(|| format!("cannot create {}", home.keys_dir().display()))?;
 

@@ -102,7 +102,10 @@ pub async fn run(listener: UnixListener, daemon: Arc<Daemon>) {
     }
     drop(listener);
     tracker.close();
-    if tokio::time::timeout(DRAIN_TIMEOUT, tracker.wait()).await.is_err() {
+    if tokio::time::timeout(DRAIN_TIMEOUT, tracker.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("some connections did not finish in time");
     }
     daemon.close().await;
@@ -123,13 +126,9 @@ async fn send(framed: &mut Conn, response: &Response) -> bool {
     }
 }
 
-fn decode(frame: &[u8]) -> Result<Request, Response> {
-    serde_json::from_slice(frame).map_err(|e| {
-        Response::Error(WireError::new(
-            ErrorCode::InvalidInput,
-            format!("malformed request: {e}"),
-        ))
-    })
+fn decode(frame: &[u8]) -> Result<Request, WireError> {
+    serde_json::from_slice(frame)
+        .map_err(|e| WireError::new(ErrorCode::InvalidInput, format!("malformed request: {e}")))
 }
 
 async fn connection(stream: UnixStream, daemon: Arc<Daemon>) {
@@ -158,7 +157,10 @@ async fn connection(stream: UnixStream, daemon: Arc<Daemon>) {
             })
         }
         Ok(Request::Hello(h)) => {
-            tracing::info!(client_version = h.version, "refused a client of another protocol version");
+            tracing::info!(
+                client_version = h.version,
+                "refused a client of another protocol version"
+            );
             let _ = send(
                 &mut framed,
                 &Response::Error(WireError::new(
@@ -209,7 +211,7 @@ async fn connection(stream: UnixStream, daemon: Arc<Daemon>) {
             }
             Some(Ok(frame)) => match decode(&frame) {
                 Ok(request) => crate::handlers::handle(&daemon, request).await,
-                Err(response) => response,
+                Err(e) => Response::Error(e),
             },
         };
         if !send(&mut framed, &response).await {

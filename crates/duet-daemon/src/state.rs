@@ -132,9 +132,7 @@ impl Daemon {
             members: Vec::new(),
         };
         if let Ok(engine) = self.engine().await {
-            let snapshot = engine
-                .read(|j| Ok((j.me(), j.counts(), j.members())))
-                .await;
+            let snapshot = engine.read(|j| Ok((j.me(), j.counts(), j.members()))).await;
             if let Ok((me, counts, members)) = snapshot {
                 view.locked = false;
                 view.device_name = me.as_ref().map(|m| m.device_name.clone());

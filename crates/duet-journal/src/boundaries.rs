@@ -69,8 +69,7 @@ impl Journal {
     /// Refuses unless this device belongs to the person who stated the boundary.
     fn require_own(&self, b: &ObjId, verb: &str) -> Result<(), JournalError> {
         let author = read::string(&self.doc, b, "author").unwrap_or_default();
-        if author != self.device_id && self.person_of(&author) != self.person_of(&self.device_id)
-        {
+        if author != self.device_id && self.person_of(&author) != self.person_of(&self.device_id) {
             return Err(JournalError::NotAllowed(format!(
                 "only {} can {verb} this boundary: it is theirs",
                 self.person_name(&author)
@@ -134,18 +133,20 @@ impl Journal {
                 .iter()
                 .any(|m| Some(&m.person_id) != mine.as_ref());
             return Err(JournalError::NotAllowed(if partnered {
-                "this is your own boundary: only your partner can acknowledge it, from their device".into()
+                "this is your own boundary: only your partner can acknowledge it, from their device"
+                    .into()
             } else {
                 "only your partner can acknowledge a boundary, from their own device; pair with them first".into()
             }));
         }
         self.require_active(&b, id)?;
-        let revisions = read::obj(&self.doc, &b, "revisions").ok_or_else(|| {
-            JournalError::Schema(format!("boundary {id} has no revisions"))
-        })?;
-        let last = self.doc.length(&revisions).checked_sub(1).ok_or_else(|| {
-            JournalError::Schema(format!("boundary {id} has no revisions"))
-        })?;
+        let revisions = read::obj(&self.doc, &b, "revisions")
+            .ok_or_else(|| JournalError::Schema(format!("boundary {id} has no revisions")))?;
+        let last = self
+            .doc
+            .length(&revisions)
+            .checked_sub(1)
+            .ok_or_else(|| JournalError::Schema(format!("boundary {id} has no revisions")))?;
         let rev = match self.doc.get(&revisions, last) {
             Ok(Some((automerge::Value::Object(_), rev))) => rev,
             _ => return Err(JournalError::Schema(format!("boundary {id} is malformed"))),

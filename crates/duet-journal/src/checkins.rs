@@ -52,7 +52,8 @@ impl Journal {
         }
         let answers = self.doc.put_object(&entry, "answers", ObjType::Map)?;
         for a in &c.answers {
-            self.doc.put(&answers, a.prompt_id.as_str(), a.text.as_str())?;
+            self.doc
+                .put(&answers, a.prompt_id.as_str(), a.text.as_str())?;
         }
         if let Some(n) = &c.need {
             self.doc.put(&entry, "need", n.as_str())?;

@@ -29,14 +29,19 @@ impl Journal {
             Some(e) => e,
             None => {
                 let e = self.doc.put_object(&members, &m.device_id, ObjType::Map)?;
-                self.doc
-                    .put(&e, "added_at", automerge::ScalarValue::Timestamp(read::ms(now)))?;
+                self.doc.put(
+                    &e,
+                    "added_at",
+                    automerge::ScalarValue::Timestamp(read::ms(now)),
+                )?;
                 e
             }
         };
-        self.doc.put(&entry, "device_name", m.device_name.as_str())?;
+        self.doc
+            .put(&entry, "device_name", m.device_name.as_str())?;
         self.doc.put(&entry, "person_id", m.person_id.as_str())?;
-        self.doc.put(&entry, "person_name", m.person_name.as_str())?;
+        self.doc
+            .put(&entry, "person_name", m.person_name.as_str())?;
         self.commit("member upsert", now);
         Ok(())
     }

@@ -68,7 +68,12 @@ impl Journal {
 
     /// The id of the note that `prefix` names uniquely (in the trash too).
     pub fn resolve_note(&self, prefix: &str) -> Result<EntryId, JournalError> {
-        ids::resolve(&self.doc, &self.root_map(schema::NOTES), EntryKind::Note, prefix)
+        ids::resolve(
+            &self.doc,
+            &self.root_map(schema::NOTES),
+            EntryKind::Note,
+            prefix,
+        )
     }
 
     fn note_obj(&self, id: &EntryId) -> Result<ObjId, JournalError> {
@@ -138,11 +143,8 @@ impl Journal {
                 }
             }
         }
-        self.doc.put(
-            &note,
-            "updated_at",
-            ScalarValue::Timestamp(read::ms(now)),
-        )?;
+        self.doc
+            .put(&note, "updated_at", ScalarValue::Timestamp(read::ms(now)))?;
         self.commit("note edit", now);
         Ok(())
     }
@@ -166,7 +168,9 @@ impl Journal {
     pub fn restore_note(&mut self, id: &EntryId, now: Timestamp) -> Result<(), JournalError> {
         let note = self.note_obj(id)?;
         if read::int(&self.doc, &note, "deleted_at").is_none() {
-            return Err(JournalError::Invalid(format!("note {id} is not in the trash")));
+            return Err(JournalError::Invalid(format!(
+                "note {id} is not in the trash"
+            )));
         }
         self.doc.delete(&note, "deleted_at")?;
         self.doc.delete(&note, "deleted_by")?;
@@ -203,7 +207,7 @@ impl Journal {
                 })
             })
             .collect();
-        items.sort_by(|a, b| b.deleted_at.cmp(&a.deleted_at));
+        items.sort_by_key(|t| std::cmp::Reverse(t.deleted_at));
         items
     }
 

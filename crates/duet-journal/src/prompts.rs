@@ -40,29 +40,56 @@ pub const DECK: &[Prompt] = &[
     daily("d03", "When did you feel closest to me today?"),
     daily("d04", "What would make tomorrow a bit easier for you?"),
     daily("d05", "What is something you are looking forward to?"),
-    daily("d06", "What drained your energy today, and what restored it?"),
+    daily(
+        "d06",
+        "What drained your energy today, and what restored it?",
+    ),
     daily("d07", "What is one thing you wish I knew about your day?"),
     daily("d08", "What made you laugh or smile recently?"),
     daily("d09", "How did your body feel today?"),
-    daily("d10", "What did you do today that you are quietly proud of?"),
-    daily("d11", "What is one small thing I could do for you this week?"),
-    daily("d12", "What are you worried about that you haven't said out loud?"),
+    daily(
+        "d10",
+        "What did you do today that you are quietly proud of?",
+    ),
+    daily(
+        "d11",
+        "What is one small thing I could do for you this week?",
+    ),
+    daily(
+        "d12",
+        "What are you worried about that you haven't said out loud?",
+    ),
     daily("d13", "Which moment of today would you like to keep?"),
-    daily("d14", "What do you need more of right now: rest, company, or space?"),
+    daily(
+        "d14",
+        "What do you need more of right now: rest, company, or space?",
+    ),
     daily("d15", "What surprised you today?"),
     daily("d16", "How did you take care of yourself today?"),
     daily("d17", "What are you grateful for in us lately?"),
     daily("d18", "What conversation would you like us to have soon?"),
     daily("d19", "What felt heavy today, even if it was small?"),
-    daily("d20", "What would a perfect evening together look like this week?"),
+    daily(
+        "d20",
+        "What would a perfect evening together look like this week?",
+    ),
     daily("d21", "What did you learn about yourself today?"),
     weekly("w01", "How are we, honestly, this week?"),
     weekly("w02", "What went well between us this week?"),
-    weekly("w03", "Where did we miss each other this week, and what would help?"),
+    weekly(
+        "w03",
+        "Where did we miss each other this week, and what would help?",
+    ),
     weekly("w04", "Which boundary or need should we revisit?"),
-    weekly("w05", "What is one thing we could look forward to together next week?"),
+    weekly(
+        "w05",
+        "What is one thing we could look forward to together next week?",
+    ),
     weekly("w06", "When did you feel most appreciated this week?"),
-    weekly("w07", "Is there something unresolved that we should come back to, gently?"),
+    weekly(
+        "w07",
+        "Is there something unresolved that we should come back to, gently?",
+    ),
     weekly("w08", "What ritual of ours mattered most this week?"),
 ];
 
@@ -78,10 +105,19 @@ pub fn find(id: &str) -> Option<&'static Prompt> {
 /// walks the deck one per day, so none repeats until every one has been asked; likewise the
 /// weekly prompt, one per week.
 pub fn for_day(date: Date) -> Vec<&'static Prompt> {
-    let days = date.since(Date::constant(1970, 1, 1)).map(|s| s.get_days()).unwrap_or(0);
+    let days = date
+        .since(Date::constant(1970, 1, 1))
+        .map(|s| s.get_days())
+        .unwrap_or(0);
     let days = usize::try_from(days.max(0)).unwrap_or(0);
-    let dailies: Vec<&Prompt> = DECK.iter().filter(|p| p.kind == PromptKind::Daily).collect();
-    let weeklies: Vec<&Prompt> = DECK.iter().filter(|p| p.kind == PromptKind::Weekly).collect();
+    let dailies: Vec<&Prompt> = DECK
+        .iter()
+        .filter(|p| p.kind == PromptKind::Daily)
+        .collect();
+    let weeklies: Vec<&Prompt> = DECK
+        .iter()
+        .filter(|p| p.kind == PromptKind::Weekly)
+        .collect();
     let mut today = vec![dailies[days % dailies.len()]];
     if date.weekday() == WEEKLY_DAY {
         today.push(weeklies[(days / 7) % weeklies.len()]);

@@ -3,8 +3,8 @@
 //! `docs/journal-schema.md` describes the same layout for people and other implementations;
 //! keep the two in step.
 
-use automerge::{ActorId, AutoCommit, ObjType, ROOT, transaction::CommitOptions};
 use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ObjType, ROOT, transaction::CommitOptions};
 
 /// The schema version this build writes and understands. A document with a higher version
 /// is refused rather than misread.

@@ -118,9 +118,7 @@ async fn round_trip(
     request: &Request,
 ) -> Result<Response, ClientError> {
     let bytes = serde_json::to_vec(request)?;
-    framed
-        .send(tokio_util::bytes::Bytes::from(bytes))
-        .await?;
+    framed.send(tokio_util::bytes::Bytes::from(bytes)).await?;
     match framed.next().await {
         Some(frame) => Ok(serde_json::from_slice(&frame?)?),
         None => Err(ClientError::Closed),

@@ -69,7 +69,9 @@ pub struct Unlock {
 
 impl std::fmt::Debug for Unlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Unlock").field("passphrase", &"<redacted>").finish()
+        f.debug_struct("Unlock")
+            .field("passphrase", &"<redacted>")
+            .finish()
     }
 }
 

@@ -33,7 +33,9 @@ pub enum StoreError {
         reason: String,
     },
     /// The store is from a newer duet.
-    #[error("the store has format {found}, newer than this duet understands ({supported}); upgrade duet")]
+    #[error(
+        "the store has format {found}, newer than this duet understands ({supported}); upgrade duet"
+    )]
     NewerFormat {
         /// The store's format.
         found: u32,
@@ -44,7 +46,9 @@ pub enum StoreError {
     #[error(transparent)]
     Key(#[from] duet_crypto::KeyError),
     /// A chunk failed authentication: the file was altered or damaged.
-    #[error("a record of document '{doc}' (#{seq}) failed authentication: the store was altered or damaged")]
+    #[error(
+        "a record of document '{doc}' (#{seq}) failed authentication: the store was altered or damaged"
+    )]
     Tampered {
         /// The document.
         doc: String,

@@ -167,7 +167,10 @@ impl Store {
         Ok(out)
     }
 
-    fn next_seq(table: &impl ReadableTable<(&'static str, u64), &'static [u8]>, doc: &str) -> Result<u64, StoreError> {
+    fn next_seq(
+        table: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
+        doc: &str,
+    ) -> Result<u64, StoreError> {
         let last = table
             .range((doc, 0u64)..=(doc, u64::MAX))?
             .next_back()

@@ -362,7 +362,7 @@ proptest! {
     // Failures are kept in crates/duet-journal/proptest-regressions/ (cargo runs tests from
     // the package directory), replayed first on every later run.
     #![proptest_config(ProptestConfig {
-        cases: 1500,
+        cases: 64,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
             "proptest-regressions/model-props.txt",
         ))),

@@ -72,7 +72,10 @@ fn wrong_device_key_is_a_clear_error() {
     let f = fixture();
     drop(Store::create(&f.path, &f.device, "j1").unwrap());
     let err = Store::open(&f.path, &DeviceKey::generate()).unwrap_err();
-    assert!(matches!(err, StoreError::Key(duet_crypto::KeyError::WrongKey)), "{err}");
+    assert!(
+        matches!(err, StoreError::Key(duet_crypto::KeyError::WrongKey)),
+        "{err}"
+    );
 }
 
 #[test]
