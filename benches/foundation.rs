@@ -81,7 +81,13 @@ fn cli_wall_time(bin_dir: &Path) {
     let add: Vec<Duration> = (0..n)
         .map(|i| {
             let t = Instant::now();
-            run(&["note", "add", &format!("note {i}"), "--body", "a short body"]);
+            run(&[
+                "note",
+                "add",
+                &format!("note {i}"),
+                "--body",
+                "a short body",
+            ]);
             t.elapsed()
         })
         .collect();
@@ -193,7 +199,10 @@ async fn store_open_time() {
         samples.push(t.elapsed());
     }
     summary(
-        &format!("open store + load journal ({entries} notes, {} KiB)", size / 1024),
+        &format!(
+            "open store + load journal ({entries} notes, {} KiB)",
+            size / 1024
+        ),
         samples,
     );
 }

@@ -126,3 +126,13 @@ fn wrong_device_key_is_reported_and_the_journal_survives() {
     d.ok(&["daemon", "start"]);
     assert_eq!(d.json(&["note", "show", &id])["title"], "survives");
 }
+
+#[test]
+fn init_refuses_a_directory_that_is_not_a_duet_home() {
+    let d = Duet::new();
+    std::fs::create_dir_all(&d.home).unwrap();
+    std::fs::write(d.home.join("holiday-photos.txt"), "precious").unwrap();
+    let e = d.fails(&["init", "--name", "A", "--no-passphrase"], 1);
+    assert!(e.stderr.contains("not a duet home"), "{e:?}");
+    assert!(!d.home.join("keys").exists());
+}

@@ -107,12 +107,28 @@ fn last_error(log: &std::path::Path, from: u64) -> Option<String> {
 /// Asks the daemon to stop and waits until it has released the home. Returns its pid, or
 /// `None` if it was not running.
 pub(crate) async fn stop(home: &Home) -> anyhow::Result<Option<u32>> {
-    let Some(mut client) = running(home).await? else {
-        return Ok(None);
+    let pid = match Client::connect(&home.socket()?, "duet daemon").await {
+        Ok(mut client) => {
+            let pid = client.hello().pid;
+            client.call(&Request::Shutdown).await?;
+            pid
+        }
+        Err(ClientError::NotRunning) => return Ok(None),
+        // A daemon of another protocol version will not take our requests, but it still
+        // finishes its writes on SIGTERM: this is how an upgrade restarts the old daemon.
+        Err(ClientError::Daemon(e)) if e.code == duet_proto::ErrorCode::VersionMismatch => {
+            let pid = lock_holder(home).ok_or_else(|| {
+                anyhow::anyhow!("duetd speaks another protocol version and its pid is unknown")
+            })?;
+            nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(i32::try_from(pid)?),
+                nix::sys::signal::Signal::SIGTERM,
+            )
+            .with_context(|| format!("cannot signal duetd (pid {pid})"))?;
+            pid
+        }
+        Err(e) => return Err(e.into()),
     };
-    let pid = client.hello().pid;
-    client.call(&Request::Shutdown).await?;
-    drop(client);
     let deadline = Instant::now() + WAIT;
     // The daemon holds an exclusive lock on the lock file until its process is gone (even
     // as an unreaped zombie, its files are closed): once a shared lock succeeds, it is done.
@@ -125,6 +141,19 @@ pub(crate) async fn stop(home: &Home) -> anyhow::Result<Option<u32>> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     bail!("duetd (pid {pid}) did not stop within {}s", WAIT.as_secs())
+}
+
+/// The pid recorded in the lock file, if a daemon holds the lock.
+fn lock_holder(home: &Home) -> Option<u32> {
+    let f = std::fs::File::open(home.lock_file()).ok()?;
+    if f.try_lock_shared().is_ok() {
+        return None;
+    }
+    std::fs::read_to_string(home.lock_file())
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// The daemon's status, or `None` if it is not running.

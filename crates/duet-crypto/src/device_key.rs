@@ -191,15 +191,22 @@ pub(crate) fn decrypt_with_passphrase(
     passphrase: &SecretString,
 ) -> Result<Vec<u8>, KeyError> {
     let reader = age::armor::ArmoredReader::new(ciphertext);
-    let decryptor = age::Decryptor::new(reader).map_err(|_| KeyError::CorruptDataKey)?;
+    let decryptor = age::Decryptor::new(reader).map_err(|_| KeyError::CorruptKeyFile)?;
     let identity = age::scrypt::Identity::new(passphrase.clone());
+    // Only a failure to unwrap the file key means a wrong passphrase; anything after that
+    // (a payload that fails its MAC) is damage.
     let mut stream = decryptor
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
-        .map_err(|_| KeyError::WrongPassphrase)?;
+        .map_err(|e| match e {
+            age::DecryptError::DecryptionFailed
+            | age::DecryptError::KeyDecryptionFailed
+            | age::DecryptError::NoMatchingKeys => KeyError::WrongPassphrase,
+            _ => KeyError::CorruptKeyFile,
+        })?;
     let mut out = Vec::new();
     stream
         .read_to_end(&mut out)
-        .map_err(|_| KeyError::WrongPassphrase)?;
+        .map_err(|_| KeyError::CorruptKeyFile)?;
     Ok(out)
 }
 

@@ -19,6 +19,9 @@ pub enum KeyError {
         /// The file.
         path: PathBuf,
     },
+    /// A passphrase-protected key file is damaged (its age header or payload is unreadable).
+    #[error("the device key file is damaged")]
+    CorruptKeyFile,
     /// The data key is sealed to a different device key.
     #[error("this device key cannot open the store's data key (the store belongs to another key)")]
     WrongKey,

@@ -6,8 +6,8 @@
 //!   file, optionally encrypted to a passphrase with age's scrypt recipient;
 //! - each store has a random 256-bit [`DataKey`], kept only sealed to the device's age
 //!   recipient;
-//! - each record in the store is sealed with the data key by XChaCha20-Poly1305 (the AEAD
-//!   age itself uses), with the record's location as associated data, so a record cannot be
+//! - each record in the store is sealed with the data key by XChaCha20-Poly1305 (the extended-nonce form of
+//!   the ChaCha20-Poly1305 AEAD that age uses), with the record's location as associated data, so a record cannot be
 //!   moved to another key or table without failing to open.
 //!
 //! Secrets are zeroized on drop and never appear in `Debug` output or error messages.

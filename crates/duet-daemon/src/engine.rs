@@ -32,29 +32,40 @@ pub enum EngineError {
     /// The change could not be made durable; it was rolled back.
     #[error("the change could not be saved, nothing was changed: {0}")]
     Storage(String),
-    /// The engine has stopped (the daemon is shutting down).
-    #[error("the journal is closing")]
+    /// The engine has stopped (the daemon is shutting down, or it refuses work after a
+    /// storage failure it could not recover from).
+    #[error(
+        "the journal is closed (if the daemon is not shutting down, restart it: `duet daemon stop && duet daemon start`)"
+    )]
     Stopped,
 }
 
 type Reply = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
 type Job = Box<dyn FnOnce(&mut Journal, Timestamp) -> (bool, Reply) + Send>;
 
+enum Msg {
+    Job(Job),
+    /// Finish the batch in hand and exit; jobs queued behind this are refused.
+    Stop,
+}
+
 /// A clonable handle to the engine thread.
 #[derive(Clone)]
 pub struct Engine {
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::Sender<Msg>,
 }
 
-/// The engine thread itself; join it after dropping every [`Engine`] handle to be sure the
-/// last batch is on disk.
+/// The engine thread itself, owned by whoever shuts the engine down.
 pub struct EngineThread {
     handle: JoinHandle<()>,
+    tx: mpsc::Sender<Msg>,
 }
 
 impl EngineThread {
-    /// Waits for the engine to finish its queue and exit.
-    pub fn join(self) {
+    /// Stops the engine and waits until its last batch is on disk. Handles still held
+    /// elsewhere get [`EngineError::Stopped`] from then on.
+    pub fn stop(self) {
+        let _ = self.tx.blocking_send(Msg::Stop);
         let _ = self.handle.join();
     }
 }
@@ -71,19 +82,20 @@ impl Engine {
             .map_err(|e| EngineError::Storage(e.to_string()))?
             .chunks;
         let persisted = journal.heads();
-        let (tx, rx) = mpsc::channel::<Job>(1024);
+        let (tx, rx) = mpsc::channel::<Msg>(1024);
         let core = Core {
             store,
             journal,
             persisted,
             chunks,
             device_id: device_id.to_owned(),
+            poisoned: None,
         };
         let handle = std::thread::Builder::new()
             .name("duet-engine".into())
             .spawn(move || core.run(rx))
             .map_err(|e| EngineError::Storage(format!("cannot start the engine thread: {e}")))?;
-        Ok((Self { tx }, EngineThread { handle }))
+        Ok((Self { tx: tx.clone() }, EngineThread { handle, tx }))
     }
 
     /// Runs `f` against the journal and persists what it changed before answering. If `f`
@@ -128,7 +140,10 @@ impl Engine {
             });
             (changed, reply)
         });
-        self.tx.send(job).await.map_err(|_| EngineError::Stopped)?;
+        self.tx
+            .send(Msg::Job(job))
+            .await
+            .map_err(|_| EngineError::Stopped)?;
         rx.await.map_err(|_| EngineError::Stopped)?
     }
 }
@@ -141,20 +156,37 @@ struct Core {
     /// Chunks in the store's log, to decide when to compact.
     chunks: usize,
     device_id: String,
+    /// Set when a failed write could not be rolled back by reloading from the store: the
+    /// in-memory document may hold changes that are not on disk, so no further job may see
+    /// or persist it.
+    poisoned: Option<String>,
 }
 
 impl Core {
-    fn run(mut self, mut rx: mpsc::Receiver<Job>) {
-        while let Some(first) = rx.blocking_recv() {
+    fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+        while let Some(msg) = rx.blocking_recv() {
+            let Msg::Job(first) = msg else { break };
+            if let Some(why) = &self.poisoned {
+                // Refuse without running the job: its reply sender is dropped, which the
+                // waiting client sees as the engine having stopped.
+                tracing::error!(reason = %why, "refusing work: the journal needs a restart");
+                drop(first);
+                continue;
+            }
             let mut replies = Vec::new();
             let mut changed = false;
             let mut job = Some(first);
+            let mut stop = false;
             while let Some(j) = job.take() {
                 let (c, reply) = j(&mut self.journal, Timestamp::now());
                 changed |= c;
                 replies.push(reply);
                 if replies.len() < MAX_BATCH {
-                    job = rx.try_recv().ok();
+                    match rx.try_recv() {
+                        Ok(Msg::Job(next)) => job = Some(next),
+                        Ok(Msg::Stop) => stop = true,
+                        Err(_) => {}
+                    }
                 }
             }
             let outcome = if changed { self.persist() } else { Ok(()) };
@@ -165,6 +197,9 @@ impl Core {
             tracing::debug!(jobs = replies.len(), changed, "batch done");
             for reply in replies {
                 reply(outcome.as_ref().map(|_| ()));
+            }
+            if stop {
+                break;
             }
         }
         tracing::debug!("engine queue closed");
@@ -203,7 +238,10 @@ impl Core {
                 self.persisted = journal.heads();
                 self.journal = journal;
             }
-            Err(e) => tracing::error!(error = %e, "reloading the journal failed"),
+            Err(e) => {
+                tracing::error!(error = %e, "reloading the journal failed; refusing further work");
+                self.poisoned = Some(e);
+            }
         }
     }
 }

@@ -74,7 +74,11 @@ pub fn read_passphrase(source: &Passphrase) -> anyhow::Result<Option<SecretStrin
 }
 
 /// The scrypt work factor override for tests (see [`crate::SCRYPT_WORK_FACTOR_ENV`]).
+/// Release builds ignore it, so a stray variable can never weaken a real user's key.
 pub fn work_factor() -> Option<u8> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
     std::env::var(crate::SCRYPT_WORK_FACTOR_ENV)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -105,6 +109,35 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// What an interrupted `init` or a stopped daemon may leave in a home without a store.
+const HOME_LEFTOVERS: &[&str] = &[
+    "keys",
+    "config.toml",
+    "config.tmp",
+    "duetd.log",
+    "duetd.lock",
+    "duetd.sock",
+    "journal.redb.partial",
+];
+
+/// `init` makes the home private (0700) and fills it; it must not do that to a directory that
+/// holds something else (say, `--home ~`).
+fn refuse_foreign_dir(root: &Path) -> anyhow::Result<()> {
+    let Ok(entries) = fs::read_dir(root) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let name = entry?.file_name();
+        if !HOME_LEFTOVERS.iter().any(|l| name == *l) {
+            bail!(
+                "{} is not empty and is not a duet home; choose a new directory for --home",
+                root.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 fn host_name() -> String {
     nix::unistd::gethostname()
         .ok()
@@ -126,6 +159,7 @@ pub fn init(home: &Home, opts: &InitOptions) -> anyhow::Result<InitReport> {
     if opts.person_name.trim().is_empty() {
         bail!("--name must not be empty");
     }
+    refuse_foreign_dir(home.root())?;
     let passphrase = read_passphrase(&opts.passphrase)?;
     // Check the socket path fits before creating anything.
     home.socket()?;

@@ -142,9 +142,12 @@ async fn connection(stream: UnixStream, daemon: Arc<Daemon>) {
     let mut framed = Framed::new(stream, codec());
     let token = daemon.shutdown_token().clone();
 
-    let hello = match framed.next().await {
-        Some(Ok(frame)) => decode(&frame),
-        _ => return,
+    let hello = tokio::select! {
+        _ = token.cancelled() => return,
+        frame = framed.next() => match frame {
+            Some(Ok(frame)) => decode(&frame),
+            _ => return,
+        },
     };
     let reply = match hello {
         Ok(Request::Hello(h)) if h.version == PROTOCOL_VERSION => {

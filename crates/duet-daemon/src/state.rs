@@ -18,6 +18,9 @@ pub struct Daemon {
     config: Config,
     started_at: Timestamp,
     engine: RwLock<Option<Engine>>,
+    /// Serialises unlock attempts without holding `engine` during the slow part, so
+    /// `status` keeps answering while a passphrase is being checked.
+    opening: tokio::sync::Mutex<()>,
     thread: Mutex<Option<EngineThread>>,
     shutdown: CancellationToken,
 }
@@ -30,6 +33,7 @@ impl Daemon {
             config,
             started_at: Timestamp::now(),
             engine: RwLock::new(None),
+            opening: tokio::sync::Mutex::new(()),
             thread: Mutex::new(None),
             shutdown: CancellationToken::new(),
         }
@@ -55,8 +59,8 @@ impl Daemon {
     /// Reads the device key (with `passphrase` if it is protected), opens the store and
     /// starts the engine. Doing it again once open is a no-op.
     pub async fn open(&self, passphrase: Option<SecretString>) -> Result<(), WireError> {
-        let mut engine = self.engine.write().await;
-        if engine.is_some() {
+        let _opening = self.opening.lock().await;
+        if self.engine.read().await.is_some() {
             return Ok(());
         }
         let key_path = self.home.device_key();
@@ -82,7 +86,7 @@ impl Daemon {
         .await
         .map_err(|e| WireError::new(ErrorCode::Internal, format!("unlock task failed: {e}")))??;
         let (handle, thread) = started;
-        *engine = Some(handle);
+        *self.engine.write().await = Some(handle);
         if let Ok(mut t) = self.thread.lock() {
             *t = Some(thread);
         }
@@ -105,12 +109,13 @@ impl Daemon {
         self.engine.read().await.is_none()
     }
 
-    /// Stops the engine and waits until its last batch is on disk.
+    /// Stops the engine and waits until its last batch is on disk, even if engine handles
+    /// are still held by connections that did not finish in time.
     pub async fn close(&self) {
         self.engine.write().await.take();
         let thread = self.thread.lock().ok().and_then(|mut t| t.take());
         if let Some(thread) = thread {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+            let _ = tokio::task::spawn_blocking(move || thread.stop()).await;
         }
     }
 

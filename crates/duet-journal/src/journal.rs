@@ -30,6 +30,16 @@ impl Journal {
     /// checking that it is a duet journal this build understands.
     pub fn load(bytes: &[u8], device_id: &str) -> Result<Self, JournalError> {
         let doc = AutoCommit::load(bytes)?;
+        // automerge quietly queues changes whose dependencies are absent; for a document read
+        // back from our own store that means a chunk is missing, and continuing would drop
+        // every change queued behind the gap (and a later compaction would make it final).
+        let missing = doc.get_missing_deps(&[]);
+        if !missing.is_empty() {
+            return Err(JournalError::Schema(format!(
+                "the journal is missing {} change(s) that later changes depend on: the store is incomplete or damaged",
+                missing.len()
+            )));
+        }
         let journal = Self {
             doc,
             device_id: device_id.to_owned(),

@@ -212,8 +212,8 @@ pub struct StatusView {
     pub home: String,
     /// The journal's id.
     pub journal_id: String,
-    /// Whether the journal is locked (passphrase not yet given). When locked, the fields
-    /// below are unknown.
+    /// Whether the journal is locked (passphrase not yet given). When locked, the names,
+    /// counts and members below are unknown (`null` / empty); the device id is known.
     pub locked: bool,
     /// This device's id.
     pub device_id: Option<String>,

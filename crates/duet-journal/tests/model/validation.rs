@@ -230,3 +230,38 @@ fn unknown_non_ascii_author_does_not_panic() {
     assert!(n.author.starts_with("unknown device"), "{}", n.author);
     assert_eq!(j.notes(None).len(), 1);
 }
+
+/// A chunk missing from the middle of the log must be reported, not silently skipped along
+/// with every change that depends on it.
+#[test]
+fn a_gap_in_the_chunk_log_is_refused() {
+    let mut j = solo();
+    let mut log = vec![j.save()];
+    let mut heads = j.heads();
+    for i in 0..3 {
+        j.add_note(&format!("n{i}"), "", &[], ts(10 + i))
+            .expect("add");
+        log.push(j.save_after(&heads));
+        heads = j.heads();
+    }
+    let whole: Vec<u8> = log.concat();
+    assert_eq!(
+        Journal::load(&whole, "x").expect("load").notes(None).len(),
+        3
+    );
+    let gapped: Vec<u8> = [log[0].clone(), log[2].clone(), log[3].clone()].concat();
+    match Journal::load(&gapped, "x") {
+        Err(duet_journal::JournalError::Schema(m)) => assert!(m.contains("missing"), "{m}"),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a log with a gap loaded"),
+    }
+    // Losing only the newest chunk is indistinguishable from an older save: it loads.
+    let truncated: Vec<u8> = log[..3].concat();
+    assert_eq!(
+        Journal::load(&truncated, "x")
+            .expect("load")
+            .notes(None)
+            .len(),
+        2
+    );
+}
