@@ -47,6 +47,12 @@ fn new_home(dir: &Path) -> Home {
             person_name: "Bench".into(),
             device_name: Some("bench".into()),
             passphrase: init::Passphrase::None,
+            net: init::NetOptions {
+                relay: "disabled".into(),
+                listen: std::net::Ipv4Addr::LOCALHOST.into(),
+                local_discovery: false,
+                ..Default::default()
+            },
         },
     )
     .expect("init");

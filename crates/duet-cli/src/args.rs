@@ -70,6 +70,37 @@ pub enum Command {
     /// Boundaries: what you need, acknowledged by your partner
     #[command(subcommand)]
     Boundary(BoundaryCommand),
+    /// Invite another device: prints a one-time ticket to give it
+    #[command(after_help = "Examples:
+  duet invite                        # valid 10 minutes; give the line to your partner
+  duet invite --expires 1h --wait    # wait until it is used, then show the phrase
+  duet invite --same-person          # for another device of your own")]
+    Invite(InviteArgs),
+    /// Join the journal of the device that printed TICKET
+    #[command(after_help = "Examples:
+  duet pair duet1mfrgg...
+Compare the words it prints with the ones `duet peers` shows on the other device.")]
+    Pair {
+        /// The ticket `duet invite` printed on the other device
+        ticket: String,
+    },
+    /// List paired devices: connected, last seen, last synced
+    #[command(after_help = "Examples:
+  duet peers
+  duet peers --json | jq '.[] | select(.connected)'")]
+    Peers,
+    /// Remove a paired device and stop syncing with it
+    #[command(after_help = "Examples:
+  duet unpair 01a2b3c4            # device id prefix, endpoint id prefix or device name")]
+    Unpair {
+        /// The device's id, endpoint id (any unique prefix) or name
+        id: String,
+    },
+    /// Sync with every reachable paired device now
+    #[command(after_help = "Examples:
+  duet sync
+  duet sync --wait --timeout 30s   # exit 0 once every reachable device has your changes")]
+    Sync(SyncArgs),
     /// Print a shell completion script
     #[command(after_help = "Examples:
   duet completions bash > ~/.local/share/bash-completion/completions/duet
@@ -104,6 +135,55 @@ pub struct InitArgs {
     /// Protect the device key with the passphrase in the first line of FILE
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// Relays for reaching devices behind NATs: default (n0's public relays), disabled, or a relay URL
+    #[arg(long, env = "DUET_RELAY", default_value = "default", value_name = "default|disabled|URL")]
+    pub relay: String,
+    /// A fixed UDP port, so this device's address stays the same across restarts [default: any]
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// The address to listen on
+    #[arg(long, default_value = "0.0.0.0", value_name = "IP")]
+    pub listen: std::net::IpAddr,
+    /// Do not look for paired devices on the local network (mDNS)
+    #[arg(long)]
+    pub no_local_discovery: bool,
+}
+
+/// `duet invite`.
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// How long the ticket stays valid (e.g. 30s, 10m, 2h)
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub expires: std::time::Duration,
+    /// The invited device is another device of yours (it shares your name and boundaries)
+    #[arg(long)]
+    pub same_person: bool,
+    /// Wait until the ticket is used, then print the verification phrase
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// `duet sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Wait until every reachable device has this device's changes
+    #[arg(long)]
+    pub wait: bool,
+    /// How long to wait (e.g. 30s, 10m)
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+/// Parses durations like `30s`, `10m`, `2h`, `1h30m`.
+pub(crate) fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d: jiff::SignedDuration = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration: use e.g. 30s, 10m or 2h"))?;
+    std::time::Duration::try_from(d)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("'{s}' must be a positive duration"))
 }
 
 /// `duet unlock`.

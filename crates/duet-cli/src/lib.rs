@@ -11,6 +11,7 @@ mod connect;
 mod daemon_ctl;
 mod demo;
 mod input;
+mod pairing;
 mod print;
 mod run;
 
@@ -31,6 +32,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run::run(cli) {
         Ok(code) => code,
+        // A reader that went away (`duet note list | head`) is not an error worth a word.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             let mut stderr = anstream::stderr();
             let red = anstyle::Style::new()

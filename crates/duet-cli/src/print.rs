@@ -264,6 +264,37 @@ pub(crate) fn prompts(deck: &PromptDeck) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `duet peers`.
+pub(crate) fn peers(items: &[duet_proto::PeerView]) -> anyhow::Result<()> {
+    let mut o = out();
+    if items.is_empty() {
+        writeln!(o, "{DIM}No paired devices. Invite one with `duet invite`.{DIM:#}")?;
+        return Ok(());
+    }
+    for p in items {
+        let state = match (p.connected, p.in_sync) {
+            (true, true) => "connected, in sync".to_owned(),
+            (true, false) => format!("{WARN}connected, syncing{WARN:#}"),
+            (false, _) => format!("{DIM}not connected{DIM:#}"),
+        };
+        let when = |t: Option<Timestamp>| t.map(local).unwrap_or_else(|| "-".into());
+        writeln!(
+            o,
+            "{BOLD}{}{BOLD:#} on {}  {ID}{}{ID:#}  {state}\n  {DIM}last seen {} · last synced {} · phrase: {}{DIM:#}",
+            p.person_name,
+            p.device_name,
+            &p.device_id[..p.device_id.len().min(12)],
+            when(p.last_seen),
+            when(p.last_synced),
+            p.phrase
+        )?;
+        if let (false, Some(e)) = (p.connected, &p.last_error) {
+            writeln!(o, "  {DIM}last error: {e}{DIM:#}")?;
+        }
+    }
+    Ok(())
+}
+
 /// `duet status`.
 pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
     let mut o = out();
@@ -296,6 +327,23 @@ pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
             let me = if m.is_self { " (this device)" } else { "" };
             writeln!(o, "  {} on {}{me}", m.person_name, m.device_name)?;
         }
+    }
+    if let Some(ep) = &s.endpoint_id {
+        writeln!(o, "{BOLD}network{BOLD:#}   endpoint {ep}")?;
+    }
+    if let Some(e) = &s.network_error {
+        writeln!(o, "{WARN}network{WARN:#}   not running: {e}")?;
+    }
+    for p in &s.peers {
+        let state = match (p.connected, p.in_sync) {
+            (true, true) => "connected, in sync",
+            (true, false) => "connected, syncing",
+            (false, _) => "not connected",
+        };
+        writeln!(o, "  {} on {}: {state}", p.person_name, p.device_name)?;
+    }
+    if s.unsynced {
+        writeln!(o, "{WARN}unsynced{WARN:#}  some changes have not reached a connected device yet")?;
     }
     writeln!(
         o,

@@ -101,6 +101,11 @@ async fn run_async(ctx: &Ctx, command: Command) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Boundary(b) => boundary(ctx, b).await?,
+        Command::Invite(i) => crate::pairing::invite(&ctx.home, ctx.json, &i).await?,
+        Command::Pair { ticket } => crate::pairing::pair(&ctx.home, ctx.json, ticket).await?,
+        Command::Peers => crate::pairing::peers(&ctx.home, ctx.json).await?,
+        Command::Unpair { id } => crate::pairing::unpair(&ctx.home, ctx.json, id).await?,
+        Command::Sync(s) => return crate::pairing::sync(&ctx.home, ctx.json, &s).await,
         Command::Init(_) | Command::Completions { .. } | Command::Man | Command::Demo(_) => {
             bail!("internal error: command dispatched twice")
         }

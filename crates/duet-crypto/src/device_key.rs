@@ -60,6 +60,22 @@ impl DeviceKey {
         &self.identity
     }
 
+    /// Seals a secret of this device (e.g. its network key) to its own recipient, so the
+    /// secret is as protected as the device key itself, passphrase included.
+    pub fn seal_secret(&self, secret: &[u8]) -> Result<Vec<u8>, KeyError> {
+        age::encrypt(&self.recipient(), secret).map_err(|e| KeyError::Encrypt(e.to_string()))
+    }
+
+    /// Opens a secret sealed by [`DeviceKey::seal_secret`].
+    pub fn open_secret(&self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+        age::decrypt(&self.identity, sealed)
+            .map(Zeroizing::new)
+            .map_err(|e| match e {
+                age::DecryptError::NoMatchingKeys => KeyError::WrongKey,
+                _ => KeyError::CorruptKeyFile,
+            })
+    }
+
     /// The identity file's text, in the format `age-keygen` writes.
     fn file_text(&self) -> Zeroizing<String> {
         Zeroizing::new(format!(

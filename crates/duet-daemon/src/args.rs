@@ -43,6 +43,18 @@ enum Command {
         /// Read the passphrase from the first line of standard input.
         #[arg(long)]
         passphrase_stdin: bool,
+        /// Relays: default, disabled, or a relay URL.
+        #[arg(long, env = "DUET_RELAY", default_value = "default")]
+        relay: String,
+        /// A fixed UDP port to listen on (0: any).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// The address to listen on.
+        #[arg(long, default_value = "0.0.0.0")]
+        listen: std::net::IpAddr,
+        /// Do not look for devices on the local network.
+        #[arg(long)]
+        no_local_discovery: bool,
     },
 }
 
@@ -63,6 +75,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             no_passphrase,
             passphrase_file,
             passphrase_stdin,
+            relay,
+            port,
+            listen,
+            no_local_discovery,
         } => {
             let passphrase = match (no_passphrase, passphrase_file, passphrase_stdin) {
                 (true, _, _) => Passphrase::None,
@@ -78,6 +94,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
                     person_name: name,
                     device_name,
                     passphrase,
+                    net: crate::init::NetOptions {
+                        relay,
+                        port,
+                        listen,
+                        local_discovery: !no_local_discovery,
+                    },
                 },
             )?;
             println!("{}", report.journal_id);

@@ -39,6 +39,30 @@ pub struct Config {
     pub person_id: String,
     /// The journal this device keeps (also in the store; here so a locked daemon can say).
     pub journal_id: String,
+    /// Relays: `default` (n0's public relays and DNS lookup), `disabled`, or a relay URL.
+    #[serde(default = "default_relay")]
+    pub relay: String,
+    /// The UDP port to listen on; 0 picks a free one at each start.
+    #[serde(default)]
+    pub port: u16,
+    /// The address to listen on.
+    #[serde(default = "default_listen")]
+    pub listen: std::net::IpAddr,
+    /// Find devices on the local network (mDNS).
+    #[serde(default = "default_true")]
+    pub local_discovery: bool,
+}
+
+fn default_relay() -> String {
+    "default".into()
+}
+
+fn default_listen() -> std::net::IpAddr {
+    std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl Config {

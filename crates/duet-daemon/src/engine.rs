@@ -13,7 +13,7 @@ use automerge::ChangeHash;
 use duet_journal::{Journal, JournalError};
 use duet_store::{JOURNAL_DOC, Store, StoreError};
 use jiff::Timestamp;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// Compact the chunk log into one snapshot once it holds this many chunks: loading stays
 /// fast and the file stays small, at the cost of one full save every so often.
@@ -41,7 +41,7 @@ pub enum EngineError {
 }
 
 type Reply = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
-type Job = Box<dyn FnOnce(&mut Journal, Timestamp) -> (bool, Reply) + Send>;
+type Job = Box<dyn FnOnce(&mut Journal, &mut Store, Timestamp) -> (bool, Reply) + Send>;
 
 enum Msg {
     Job(Job),
@@ -53,6 +53,7 @@ enum Msg {
 #[derive(Clone)]
 pub struct Engine {
     tx: mpsc::Sender<Msg>,
+    changes: watch::Receiver<u64>,
 }
 
 /// The engine thread itself, owned by whoever shuts the engine down.
@@ -83,7 +84,9 @@ impl Engine {
             .chunks;
         let persisted = journal.heads();
         let (tx, rx) = mpsc::channel::<Msg>(1024);
+        let (changes_tx, changes) = watch::channel(0u64);
         let core = Core {
+            changes: changes_tx,
             store,
             journal,
             persisted,
@@ -95,7 +98,13 @@ impl Engine {
             .name("duet-engine".into())
             .spawn(move || core.run(rx))
             .map_err(|e| EngineError::Storage(format!("cannot start the engine thread: {e}")))?;
-        Ok((Self { tx: tx.clone() }, EngineThread { handle, tx }))
+        Ok((
+            Self {
+                tx: tx.clone(),
+                changes,
+            },
+            EngineThread { handle, tx },
+        ))
     }
 
     /// Runs `f` against the journal and persists what it changed before answering. If `f`
@@ -106,6 +115,42 @@ impl Engine {
         F: FnOnce(&mut Journal, Timestamp) -> Result<T, JournalError> + Send + 'static,
     {
         self.submit(true, f).await
+    }
+
+    /// Ticks after every batch that changed the document and reached the disk: the sync
+    /// layer pushes changes to peers on it.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.clone()
+    }
+
+    /// Runs `f` with the store as well (e.g. to record an adopted journal id), as a write.
+    pub async fn with_store<T, F>(&self, f: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Journal, &mut Store) -> Result<T, EngineError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |journal, store, _| {
+            let result = f(journal, store);
+            if result.is_err() {
+                journal.doc_mut().rollback();
+            }
+            let changed = result.is_ok();
+            let reply: Reply = Box::new(move |persisted| {
+                let answer = match (result, persisted) {
+                    (Err(e), _) => Err(e),
+                    (Ok(_), Err(e)) => Err(EngineError::Storage(e.to_string())),
+                    (Ok(v), Ok(())) => Ok(v),
+                };
+                let _ = tx.send(answer);
+            });
+            (changed, reply)
+        });
+        self.tx
+            .send(Msg::Job(job))
+            .await
+            .map_err(|_| EngineError::Stopped)?;
+        rx.await.map_err(|_| EngineError::Stopped)?
     }
 
     /// Runs `f` against the journal, after every write queued before it.
@@ -123,7 +168,7 @@ impl Engine {
         F: FnOnce(&mut Journal, Timestamp) -> Result<T, JournalError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |journal, now| {
+        let job: Job = Box::new(move |journal, _store, now| {
             let result = f(journal, now);
             if result.is_err() {
                 // Drop whatever the failed operation had applied before it failed.
@@ -156,6 +201,7 @@ struct Core {
     /// Chunks in the store's log, to decide when to compact.
     chunks: usize,
     device_id: String,
+    changes: watch::Sender<u64>,
     /// Set when a failed write could not be rolled back by reloading from the store: the
     /// in-memory document may hold changes that are not on disk, so no further job may see
     /// or persist it.
@@ -178,7 +224,7 @@ impl Core {
             let mut job = Some(first);
             let mut stop = false;
             while let Some(j) = job.take() {
-                let (c, reply) = j(&mut self.journal, Timestamp::now());
+                let (c, reply) = j(&mut self.journal, &mut self.store, Timestamp::now());
                 changed |= c;
                 replies.push(reply);
                 if replies.len() < MAX_BATCH {
@@ -195,6 +241,9 @@ impl Core {
                 self.reload();
             }
             tracing::debug!(jobs = replies.len(), changed, "batch done");
+            if changed && outcome.is_ok() {
+                self.changes.send_modify(|n| *n = n.wrapping_add(1));
+            }
             for reply in replies {
                 reply(outcome.as_ref().map(|_| ()));
             }

@@ -3,8 +3,10 @@
 use duet_crypto::SecretString;
 use duet_journal::{Journal, JournalError, prompts};
 use duet_proto::{
-    Created, ErrorCode, Listing, PromptDeck, PromptView, Request, Response, WireError,
+    Created, ErrorCode, Invitation, Listing, Paired, PeerView, PromptDeck, PromptView, Request,
+    Response, SyncReport, WireError,
 };
+use duet_sync::{PeerStatus, SyncError};
 
 use crate::engine::EngineError;
 use crate::state::Daemon;
@@ -23,6 +25,30 @@ fn wire(e: EngineError) -> WireError {
         EngineError::Stopped => ErrorCode::ShuttingDown,
     };
     WireError::new(code, e.to_string())
+}
+
+fn sync_error(e: SyncError) -> WireError {
+    let code = match &e {
+        SyncError::Ticket(_) | SyncError::Refused(_) => ErrorCode::Ticket,
+        _ => ErrorCode::Network,
+    };
+    WireError::new(code, e.to_string())
+}
+
+/// A peer's status as the protocol shows it.
+pub(crate) fn peer_view(p: PeerStatus) -> PeerView {
+    PeerView {
+        device_id: p.member.device_id,
+        device_name: p.member.device_name,
+        person_name: p.member.person_name,
+        endpoint_id: p.endpoint_id,
+        connected: p.connected,
+        last_seen: p.last_seen,
+        last_synced: p.last_synced,
+        in_sync: p.in_sync,
+        last_error: p.last_error,
+        phrase: p.phrase,
+    }
 }
 
 fn created(id: duet_journal::EntryId) -> Response {
@@ -58,6 +84,79 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
             }
             daemon.open(Some(SecretString::from(u.passphrase))).await?;
             return Ok(Response::Done);
+        }
+        Request::Invite(i) => {
+            let sync = daemon.sync().await?;
+            let same_person = if i.same_person {
+                Some(daemon.config().person_id)
+            } else {
+                None
+            };
+            let ticket = sync.invite(
+                std::time::Duration::from_secs(i.expires_secs.max(1)),
+                same_person,
+            );
+            let expires_at = jiff::Timestamp::from_second(ticket.expires_at)
+                .unwrap_or_else(|_| jiff::Timestamp::now());
+            return Ok(Response::Invitation(Invitation {
+                ticket: ticket.encode(),
+                expires_at,
+            }));
+        }
+        Request::Pair(p) => {
+            let sync = daemon.sync().await?;
+            let outcome = sync.pair(&p.ticket).await.map_err(sync_error)?;
+            return Ok(Response::Paired(Paired {
+                journal_id: outcome.journal_id,
+                person_name: outcome.inviter.person_name,
+                device_name: outcome.inviter.device_name,
+                phrase: outcome.phrase,
+            }));
+        }
+        Request::Peers => {
+            let sync = daemon.sync().await?;
+            let items = sync
+                .peers()
+                .await
+                .map_err(sync_error)?
+                .into_iter()
+                .map(peer_view)
+                .collect();
+            return Ok(Response::Peers(Listing { items }));
+        }
+        Request::Unpair(r) => {
+            let sync = daemon.sync().await?;
+            let engine = daemon.engine().await?;
+            let member = engine
+                .write(move |j, now| {
+                    let m = j.resolve_member(&r.id)?;
+                    j.remove_member(&m.device_id, now)?;
+                    Ok(m)
+                })
+                .await
+                .map_err(wire)?;
+            if let Some(ep) = &member.endpoint_id {
+                sync.disconnect(ep).await;
+            }
+            return Ok(Response::Done);
+        }
+        Request::Sync(s) => {
+            let sync = daemon.sync().await?;
+            if !s.wait {
+                sync.sync_now();
+                return Ok(Response::Synced(SyncReport {
+                    synced: Vec::new(),
+                    unreachable: Vec::new(),
+                }));
+            }
+            let (synced, unreachable) = sync
+                .sync_and_wait(std::time::Duration::from_millis(s.timeout_ms))
+                .await
+                .map_err(sync_error)?;
+            return Ok(Response::Synced(SyncReport {
+                synced: synced.into_iter().map(peer_view).collect(),
+                unreachable: unreachable.into_iter().map(peer_view).collect(),
+            }));
         }
         Request::Prompts => {
             let today = jiff::Zoned::now().date();

@@ -33,6 +33,32 @@ pub struct InitOptions {
     pub device_name: Option<String>,
     /// Where the passphrase comes from.
     pub passphrase: Passphrase,
+    /// Network settings.
+    pub net: NetOptions,
+}
+
+/// A device's network settings, chosen at `init` and kept in its config.
+#[derive(Debug, Clone)]
+pub struct NetOptions {
+    /// `default`, `disabled` or a relay URL.
+    pub relay: String,
+    /// A fixed UDP port, or 0.
+    pub port: u16,
+    /// The address to listen on.
+    pub listen: std::net::IpAddr,
+    /// mDNS discovery on the local network.
+    pub local_discovery: bool,
+}
+
+impl Default for NetOptions {
+    fn default() -> Self {
+        Self {
+            relay: "default".into(),
+            port: 0,
+            listen: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            local_discovery: true,
+        }
+    }
 }
 
 /// What `init` created.
@@ -160,6 +186,10 @@ pub fn init(home: &Home, opts: &InitOptions) -> anyhow::Result<InitReport> {
         bail!("--name must not be empty");
     }
     refuse_foreign_dir(home.root())?;
+    opts.net
+        .relay
+        .parse::<duet_sync::endpoint::RelayChoice>()
+        .map_err(|e| anyhow::anyhow!("--relay: {e}"))?;
     let passphrase = read_passphrase(&opts.passphrase)?;
     // Check the socket path fits before creating anything.
     home.socket()?;
@@ -170,10 +200,20 @@ pub fn init(home: &Home, opts: &InitOptions) -> anyhow::Result<InitReport> {
     let key = DeviceKey::generate();
     key.write(&home.device_key(), passphrase.as_ref(), work_factor())?;
 
+    // The network identity, sealed to the device key like every other secret.
+    let endpoint_secret = iroh::SecretKey::generate();
+    let sealed = key.seal_secret(&endpoint_secret.to_bytes())?;
+    write_private(&home.endpoint_key(), &sealed)
+        .with_context(|| format!("cannot write {}", home.endpoint_key().display()))?;
+
     let config = Config {
         device_id: new_id(),
         person_id: new_id(),
         journal_id: new_id(),
+        relay: opts.net.relay.clone(),
+        port: opts.net.port,
+        listen: opts.net.listen,
+        local_discovery: opts.net.local_discovery,
     };
     config.save(&home.config())?;
 
@@ -186,6 +226,7 @@ pub fn init(home: &Home, opts: &InitOptions) -> anyhow::Result<InitReport> {
             .unwrap_or_else(host_name),
         person_id: config.person_id.clone(),
         person_name: opts.person_name.trim().to_owned(),
+        ..Member::default()
     };
     let mut journal = Journal::create(&me, jiff::Timestamp::now())?;
     let journal_id = config.journal_id.clone();

@@ -13,6 +13,7 @@ pub mod config;
 pub mod engine;
 mod handlers;
 pub mod init;
+pub mod replica;
 mod lockfile;
 mod logging;
 pub mod server;

@@ -9,8 +9,14 @@ use jiff::Timestamp;
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 
+use duet_sync::SyncService;
+use duet_sync::access::MemberGate;
+use duet_sync::endpoint::NetConfig;
+use duet_sync::wire::MemberInfo;
+
 use crate::config::Config;
 use crate::engine::{Engine, EngineThread};
+use crate::replica::EngineReplica;
 
 /// Everything a connection needs. Shared behind an `Arc`.
 pub struct Daemon {
@@ -22,8 +28,13 @@ pub struct Daemon {
     /// `status` keeps answering while a passphrase is being checked.
     opening: tokio::sync::Mutex<()>,
     thread: Mutex<Option<EngineThread>>,
+    sync: RwLock<Option<SyncService<EngineReplica>>>,
+    network_error: Mutex<Option<String>>,
     shutdown: CancellationToken,
 }
+
+/// The sync service as the daemon runs it.
+pub type Sync = SyncService<EngineReplica>;
 
 impl Daemon {
     /// A daemon for `home`, locked until [`Daemon::open`] succeeds.
@@ -35,6 +46,8 @@ impl Daemon {
             engine: RwLock::new(None),
             opening: tokio::sync::Mutex::new(()),
             thread: Mutex::new(None),
+            sync: RwLock::new(None),
+            network_error: Mutex::new(None),
             shutdown: CancellationToken::new(),
         }
     }
@@ -64,6 +77,7 @@ impl Daemon {
             return Ok(());
         }
         let key_path = self.home.device_key();
+        let endpoint_key_path = self.home.endpoint_key();
         let store_path = self.home.store();
         let device_id = self.config.device_id.clone();
         // scrypt and the store's first load are slow and blocking: keep them off the runtime.
@@ -80,18 +94,86 @@ impl Daemon {
             })?;
             let store = Store::open(&store_path, &key)
                 .map_err(|e| WireError::new(ErrorCode::Storage, e.to_string()))?;
+            let secret = endpoint_secret(&key, &endpoint_key_path)
+                .map_err(|e| WireError::new(ErrorCode::Storage, e))?;
             Engine::start(store, &device_id)
+                .map(|started| (started, secret))
                 .map_err(|e| WireError::new(ErrorCode::Storage, e.to_string()))
         })
         .await
         .map_err(|e| WireError::new(ErrorCode::Internal, format!("unlock task failed: {e}")))??;
-        let (handle, thread) = started;
-        *self.engine.write().await = Some(handle);
+        let ((handle, thread), secret) = started;
+        *self.engine.write().await = Some(handle.clone());
         if let Ok(mut t) = self.thread.lock() {
             *t = Some(thread);
         }
         tracing::info!("journal open");
+        // The journal works offline: a network that will not start is reported, not fatal.
+        match self.start_sync(handle, secret).await {
+            Ok(sync) => {
+                tracing::info!(endpoint = %sync.endpoint_id(), "network up");
+                *self.sync.write().await = Some(sync);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "network did not start; the journal works offline");
+                if let Ok(mut n) = self.network_error.lock() {
+                    *n = Some(e);
+                }
+            }
+        }
         Ok(())
+    }
+
+    async fn start_sync(&self, engine: Engine, secret: iroh::SecretKey) -> Result<Sync, String> {
+        let config = self.config();
+        let net = NetConfig {
+            relay: config.relay.parse()?,
+            listen: config.listen,
+            port: config.port,
+            local_discovery: config.local_discovery,
+        };
+        let me = engine
+            .read(|j| Ok(j.me()))
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("this device is not in its own members list")?;
+        let gate = MemberGate::default();
+        let endpoint = duet_sync::endpoint::build(secret, &net, gate.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        let replica = EngineReplica {
+            engine,
+            config_path: self.home.config(),
+        };
+        let info = MemberInfo {
+            device_id: me.device_id,
+            device_name: me.device_name,
+            person_id: me.person_id,
+            person_name: me.person_name,
+        };
+        SyncService::start(endpoint, gate, replica, info, config.journal_id)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// The current config (re-read: pairing may have changed the journal id).
+    pub fn config(&self) -> Config {
+        Config::load(&self.home.config()).unwrap_or_else(|_| self.config.clone())
+    }
+
+    /// The sync service, or an error saying why there is none.
+    pub async fn sync(&self) -> Result<Sync, WireError> {
+        if let Some(s) = self.sync.read().await.clone() {
+            return Ok(s);
+        }
+        self.engine().await?;
+        let why = self
+            .network_error
+            .lock()
+            .ok()
+            .and_then(|n| n.clone())
+            .unwrap_or_else(|| "the network is not running".into());
+        Err(WireError::new(ErrorCode::Network, why))
     }
 
     /// The engine, or a `Locked` error.
@@ -112,6 +194,9 @@ impl Daemon {
     /// Stops the engine and waits until its last batch is on disk, even if engine handles
     /// are still held by connections that did not finish in time.
     pub async fn close(&self) {
+        if let Some(sync) = self.sync.write().await.take() {
+            sync.shutdown().await;
+        }
         self.engine.write().await.take();
         let thread = self.thread.lock().ok().and_then(|mut t| t.take());
         if let Some(thread) = thread {
@@ -128,14 +213,25 @@ impl Daemon {
             started_at: self.started_at,
             daemon_version: env!("CARGO_PKG_VERSION").to_owned(),
             home: self.home.root().display().to_string(),
-            journal_id: self.config.journal_id.clone(),
+            journal_id: self.config().journal_id,
             locked: true,
             device_id: Some(self.config.device_id.clone()),
             device_name: None,
             person_name: None,
             counts: None,
             members: Vec::new(),
+            endpoint_id: None,
+            network_error: self.network_error.lock().ok().and_then(|n| n.clone()),
+            peers: Vec::new(),
+            unsynced: false,
         };
+        if let Ok(sync) = self.sync().await {
+            view.endpoint_id = Some(sync.endpoint_id().to_string());
+            if let Ok(peers) = sync.peers().await {
+                view.peers = peers.into_iter().map(crate::handlers::peer_view).collect();
+                view.unsynced = view.peers.iter().any(|p| p.connected && !p.in_sync);
+            }
+        }
         if let Ok(engine) = self.engine().await {
             let snapshot = engine.read(|j| Ok((j.me(), j.counts(), j.members()))).await;
             if let Ok((me, counts, members)) = snapshot {
@@ -147,5 +243,27 @@ impl Daemon {
             }
         }
         view
+    }
+}
+
+/// The device's network secret key: unsealed from its file, or created (and sealed) for a
+/// home made before the network existed.
+fn endpoint_secret(key: &DeviceKey, path: &std::path::Path) -> Result<iroh::SecretKey, String> {
+    match std::fs::read(path) {
+        Ok(sealed) => {
+            let bytes = key.open_secret(&sealed).map_err(|e| e.to_string())?;
+            let bytes: [u8; 32] = bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| "the endpoint key file is damaged".to_owned())?;
+            Ok(iroh::SecretKey::from_bytes(&bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let secret = iroh::SecretKey::generate();
+            let sealed = key.seal_secret(&secret.to_bytes()).map_err(|e| e.to_string())?;
+            crate::init::write_private(path, &sealed).map_err(|e| e.to_string())?;
+            Ok(secret)
+        }
+        Err(e) => Err(format!("{}: {e}", path.display())),
     }
 }

@@ -13,6 +13,8 @@ use crate::{JournalError, Member, read, schema};
 pub struct Journal {
     pub(crate) doc: AutoCommit,
     pub(crate) device_id: String,
+    /// Automerge sync states, one per replication session (keyed by the sync layer).
+    pub(crate) sync_states: std::collections::HashMap<String, automerge::sync::State>,
 }
 
 impl Journal {
@@ -21,6 +23,7 @@ impl Journal {
         let mut journal = Self {
             doc: schema::genesis(),
             device_id: me.device_id.clone(),
+            sync_states: Default::default(),
         };
         journal.upsert_member(me, now)?;
         Ok(journal)
@@ -43,6 +46,7 @@ impl Journal {
         let journal = Self {
             doc,
             device_id: device_id.to_owned(),
+            sync_states: Default::default(),
         };
         journal.check_schema()?;
         Ok(journal)

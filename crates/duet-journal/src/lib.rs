@@ -18,6 +18,7 @@ mod notes;
 pub mod prompts;
 mod read;
 pub mod schema;
+mod sync;
 
 pub use error::JournalError;
 pub use ids::{EntryId, EntryKind};

@@ -1,13 +1,19 @@
-//! The members list: which devices belong to the journal and whose they are.
+//! The members list: which devices belong to the journal, whose they are, and how to reach
+//! them.
+//!
+//! It replicates like everything else, so a device invited by any member becomes known to
+//! all. Each device keeps its own record's network fields (endpoint id, last known
+//! addresses) current; removal is a tombstone (`removed_at`) so entries written by a removed
+//! device keep their author's name.
 
-use automerge::{ObjType, ReadDoc, transaction::Transactable};
+use automerge::{ObjType, ReadDoc, ScalarValue, transaction::Transactable};
 use duet_proto::MemberView;
 use jiff::Timestamp;
 
 use crate::{Journal, JournalError, read, schema};
 
 /// A device of the journal and the person it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Member {
     /// The device's id (32 hex digits).
     pub device_id: String,
@@ -17,10 +23,17 @@ pub struct Member {
     pub person_id: String,
     /// The person's display name.
     pub person_name: String,
+    /// The device's iroh endpoint id (its network identity), once it has one.
+    pub endpoint_id: Option<String>,
+    /// The device's last known direct addresses (`ip:port`), as it last reported them.
+    pub addrs: Vec<String>,
+    /// When the device was removed from the journal, if it was.
+    pub removed_at: Option<Timestamp>,
 }
 
 impl Journal {
-    /// Adds a device to the members list, or updates its names.
+    /// Adds a device to the members list, or updates its names and network identity. A
+    /// removed device that is added again is restored.
     pub fn upsert_member(&mut self, m: &Member, now: Timestamp) -> Result<(), JournalError> {
         crate::journal::non_blank("a device name", &m.device_name)?;
         crate::journal::non_blank("a name", &m.person_name)?;
@@ -29,24 +42,90 @@ impl Journal {
             Some(e) => e,
             None => {
                 let e = self.doc.put_object(&members, &m.device_id, ObjType::Map)?;
-                self.doc.put(
-                    &e,
-                    "added_at",
-                    automerge::ScalarValue::Timestamp(read::ms(now)),
-                )?;
+                self.doc
+                    .put(&e, "added_at", ScalarValue::Timestamp(read::ms(now)))?;
                 e
             }
         };
-        self.doc
-            .put(&entry, "device_name", m.device_name.as_str())?;
-        self.doc.put(&entry, "person_id", m.person_id.as_str())?;
-        self.doc
-            .put(&entry, "person_name", m.person_name.as_str())?;
+        let put_if_changed = |j: &mut Self, key: &str, value: &str| -> Result<(), JournalError> {
+            if read::string(&j.doc, &entry, key).as_deref() != Some(value) {
+                j.doc.put(&entry, key, value)?;
+            }
+            Ok(())
+        };
+        put_if_changed(self, "device_name", &m.device_name)?;
+        put_if_changed(self, "person_id", &m.person_id)?;
+        put_if_changed(self, "person_name", &m.person_name)?;
+        if let Some(ep) = &m.endpoint_id {
+            put_if_changed(self, "endpoint_id", ep)?;
+        }
+        if !m.addrs.is_empty() && read::strings(&self.doc, &entry, "addrs") != m.addrs {
+            let list = self.doc.put_object(&entry, "addrs", ObjType::List)?;
+            for (i, a) in m.addrs.iter().enumerate() {
+                self.doc.insert(&list, i, a.as_str())?;
+            }
+        }
+        if read::int(&self.doc, &entry, "removed_at").is_some() {
+            self.doc.delete(&entry, "removed_at")?;
+        }
         self.commit("member upsert", now);
         Ok(())
     }
 
-    /// One member by device id.
+    /// Marks a device as removed: it is no longer synced with, and entries it wrote keep
+    /// their author.
+    pub fn remove_member(&mut self, device_id: &str, now: Timestamp) -> Result<(), JournalError> {
+        let members = self.root_map(schema::MEMBERS);
+        let entry = read::obj(&self.doc, &members, device_id).ok_or_else(|| {
+            JournalError::NotFound {
+                kind: "member",
+                prefix: device_id.to_owned(),
+            }
+        })?;
+        if device_id == self.device_id {
+            return Err(JournalError::NotAllowed(
+                "this device cannot remove itself".into(),
+            ));
+        }
+        self.doc
+            .put(&entry, "removed_at", ScalarValue::Timestamp(read::ms(now)))?;
+        self.commit("member remove", now);
+        Ok(())
+    }
+
+    /// The device id of the member that `prefix` names (a device id or endpoint id prefix,
+    /// or a device name), among members that are not removed.
+    pub fn resolve_member(&self, prefix: &str) -> Result<Member, JournalError> {
+        let p = prefix.trim().to_ascii_lowercase();
+        if p.is_empty() {
+            return Err(JournalError::BadId(prefix.to_owned()));
+        }
+        let found: Vec<Member> = self
+            .all_members()
+            .into_iter()
+            .filter(|m| m.removed_at.is_none() && m.device_id != self.device_id)
+            .filter(|m| {
+                m.device_id.starts_with(&p)
+                    || m.endpoint_id.as_deref().is_some_and(|e| e.starts_with(&p))
+                    || m.device_name.eq_ignore_ascii_case(prefix.trim())
+            })
+            .collect();
+        match found.len() {
+            0 => Err(JournalError::NotFound {
+                kind: "member",
+                prefix: prefix.to_owned(),
+            }),
+            1 => Ok(found.into_iter().next().unwrap_or_default()),
+            n => Err(JournalError::Ambiguous {
+                kind: "member",
+                prefix: prefix.to_owned(),
+                count: n,
+                candidates: found.into_iter().map(|m| m.device_id).take(5).collect(),
+            }),
+        }
+    }
+
+    /// One member by device id, removed or not.
     pub fn member(&self, device_id: &str) -> Option<Member> {
         let members = self.root_map(schema::MEMBERS);
         let entry = read::obj(&self.doc, &members, device_id)?;
@@ -55,6 +134,9 @@ impl Journal {
             device_name: read::string(&self.doc, &entry, "device_name").unwrap_or_default(),
             person_id: read::string(&self.doc, &entry, "person_id").unwrap_or_default(),
             person_name: read::string(&self.doc, &entry, "person_name").unwrap_or_default(),
+            endpoint_id: read::string(&self.doc, &entry, "endpoint_id"),
+            addrs: read::strings(&self.doc, &entry, "addrs"),
+            removed_at: read::time(&self.doc, &entry, "removed_at"),
         })
     }
 
@@ -63,18 +145,27 @@ impl Journal {
         self.member(&self.device_id)
     }
 
-    /// Every member, ordered by device id.
-    pub fn members(&self) -> Vec<MemberView> {
+    /// Every member record, removed ones included, ordered by device id.
+    pub fn all_members(&self) -> Vec<Member> {
         let members = self.root_map(schema::MEMBERS);
         self.doc
             .map_range(&members, ..)
             .filter_map(|item| self.member(&item.key))
+            .collect()
+    }
+
+    /// Members that are not removed, as views.
+    pub fn members(&self) -> Vec<MemberView> {
+        self.all_members()
+            .into_iter()
+            .filter(|m| m.removed_at.is_none())
             .map(|m| MemberView {
                 is_self: m.device_id == self.device_id,
                 device_id: m.device_id,
                 device_name: m.device_name,
                 person_id: m.person_id,
                 person_name: m.person_name,
+                endpoint_id: m.endpoint_id,
             })
             .collect()
     }

@@ -26,6 +26,10 @@ pub enum ErrorCode {
     Storage,
     /// The daemon is shutting down and takes no new work.
     ShuttingDown,
+    /// Networking failed: the other device is unreachable, refused, or the network is down.
+    Network,
+    /// An invitation ticket is malformed, expired, used, or refused.
+    Ticket,
     /// A bug or an unexpected state in the daemon.
     #[serde(other)]
     Internal,

@@ -97,6 +97,11 @@ impl Home {
         self.keys_dir().join("device.key")
     }
 
+    /// The device's network (iroh endpoint) secret key, sealed with age to the device key.
+    pub fn endpoint_key(&self) -> PathBuf {
+        self.keys_dir().join("endpoint.age")
+    }
+
     /// The encrypted redb store.
     pub fn store(&self) -> PathBuf {
         self.root.join("journal.redb")

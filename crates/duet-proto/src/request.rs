@@ -49,6 +49,47 @@ pub enum Request {
     BoundaryRetire(EntryRef),
     /// Since version 1. Acknowledge the partner's boundary, at its current revision.
     BoundaryAck(EntryRef),
+    /// Since version 1. Create a one-time invitation ticket for another device.
+    Invite(Invite),
+    /// Since version 1. Redeem an invitation ticket: join the inviter's journal.
+    Pair(Pair),
+    /// Since version 1. The paired devices and their connection state.
+    Peers,
+    /// Since version 1. Remove a paired device (by device id, endpoint id prefix or name).
+    Unpair(EntryRef),
+    /// Since version 1. Sync with every reachable member now, optionally waiting.
+    Sync(SyncNow),
+}
+
+/// A new invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    /// How long the ticket stays valid, in seconds.
+    pub expires_secs: u64,
+    /// The invited device belongs to the same person as this one (a second device).
+    pub same_person: bool,
+}
+
+/// A ticket to redeem.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pair {
+    /// The ticket, as `duet invite` printed it. Redacted from `Debug`: it is a credential.
+    pub ticket: String,
+}
+
+impl std::fmt::Debug for Pair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pair").field("ticket", &"<redacted>").finish()
+    }
+}
+
+/// Sync now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncNow {
+    /// Wait until every reachable member has this device's heads.
+    pub wait: bool,
+    /// How long to wait, in milliseconds.
+    pub timeout_ms: u64,
 }
 
 /// Opens a connection.

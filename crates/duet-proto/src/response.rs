@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BoundaryView, CheckinView, NoteView, PromptView, StatusView, TrashItemView, WireError,
+    BoundaryView, CheckinView, NoteView, PeerView, PromptView, StatusView, TrashItemView,
+    WireError,
 };
 
 /// The daemon's answer to one [`crate::Request`]. Every request gets exactly one response.
@@ -35,6 +36,53 @@ pub enum Response {
     Prompts(PromptDeck),
     /// Since version 1. The request failed; nothing changed.
     Error(WireError),
+    /// Since version 1. A new invitation.
+    Invitation(Invitation),
+    /// Since version 1. A ticket was redeemed.
+    Paired(Paired),
+    /// Since version 1. The paired devices.
+    Peers(Listing<PeerView>),
+    /// Since version 1. The outcome of a sync.
+    Synced(SyncReport),
+}
+
+/// A new invitation.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    /// The one-line ticket to give the other device (a credential until used or expired).
+    pub ticket: String,
+    /// When it stops working.
+    pub expires_at: jiff::Timestamp,
+}
+
+impl std::fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A redeemed invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paired {
+    /// The journal joined.
+    pub journal_id: String,
+    /// The inviter's name.
+    pub person_name: String,
+    /// The inviter's device name.
+    pub device_name: String,
+    /// Words to compare aloud with the inviter's `duet peers`.
+    pub phrase: String,
+}
+
+/// What a sync reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// Members that now have this device's heads.
+    pub synced: Vec<PeerView>,
+    /// Members that could not be reached.
+    pub unreachable: Vec<PeerView>,
 }
 
 /// The daemon's side of the handshake.

@@ -182,6 +182,33 @@ pub struct MemberView {
     pub person_name: String,
     /// Whether this is the device answering.
     pub is_self: bool,
+    /// The device's network identity (iroh endpoint id), once known.
+    pub endpoint_id: Option<String>,
+}
+
+/// A paired device, as `duet peers` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerView {
+    /// The device's id.
+    pub device_id: String,
+    /// The device's name.
+    pub device_name: String,
+    /// Whose device it is.
+    pub person_name: String,
+    /// Its network identity.
+    pub endpoint_id: String,
+    /// Whether a sync session with it is up.
+    pub connected: bool,
+    /// Last time anything arrived from it (since this daemon started).
+    pub last_seen: Option<Timestamp>,
+    /// Last time it was known to have all of this device's changes.
+    pub last_synced: Option<Timestamp>,
+    /// Whether it has this device's current heads (known only while connected).
+    pub in_sync: bool,
+    /// Why the last attempt to reach it failed, if it did.
+    pub last_error: Option<String>,
+    /// The verification phrase of this pairing, to compare aloud.
+    pub phrase: String,
 }
 
 /// How many entries of each kind the journal holds.
@@ -225,4 +252,12 @@ pub struct StatusView {
     pub counts: Option<Counts>,
     /// Every device of the journal, this one included.
     pub members: Vec<MemberView>,
+    /// This device's network identity, once the network is up.
+    pub endpoint_id: Option<String>,
+    /// Why the network is not up, if it is not.
+    pub network_error: Option<String>,
+    /// The paired devices and their connection state.
+    pub peers: Vec<PeerView>,
+    /// Whether some connected device does not yet have all of this device's changes.
+    pub unsynced: bool,
 }

@@ -141,6 +141,16 @@ impl Store {
         &self.journal_id
     }
 
+    /// Records that this store now keeps another journal (after pairing adopted it).
+    pub fn set_journal_id(&mut self, journal_id: &str) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(META)?
+            .insert(META_JOURNAL_ID, journal_id.as_bytes())?;
+        txn.commit()?;
+        self.journal_id = journal_id.to_owned();
+        Ok(())
+    }
+
     /// The store file.
     pub fn path(&self) -> &Path {
         &self.path

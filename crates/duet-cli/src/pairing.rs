@@ -1,0 +1,158 @@
+//! Pairing and replication commands: invite, pair, peers, unpair, sync.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use duet_proto::{EntryRef, Home, Invite, Pair, PeerView, Request, Response, SyncNow};
+use serde_json::json;
+
+use crate::args::{InviteArgs, SyncArgs};
+use crate::connect::call;
+use crate::print;
+
+fn unexpected(what: &str) -> anyhow::Error {
+    anyhow::anyhow!("duetd sent an unexpected answer to {what}")
+}
+
+async fn peer_list(home: &Home) -> anyhow::Result<Vec<PeerView>> {
+    match call(home, Request::Peers).await? {
+        Response::Peers(l) => Ok(l.items),
+        _ => Err(unexpected("peers")),
+    }
+}
+
+/// `duet invite`: the ticket alone on stdout, guidance on stderr.
+pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> anyhow::Result<()> {
+    let before: Vec<String> = if args.wait {
+        peer_list(home).await?.into_iter().map(|p| p.device_id).collect()
+    } else {
+        Vec::new()
+    };
+    let Response::Invitation(inv) = call(
+        home,
+        Request::Invite(Invite {
+            expires_secs: args.expires.as_secs(),
+            same_person: args.same_person,
+        }),
+    )
+    .await?
+    else {
+        return Err(unexpected("invite"));
+    };
+    if json_out && !args.wait {
+        print::json(&json!({ "ticket": inv.ticket, "expires_at": inv.expires_at }))?;
+    } else if !json_out {
+        println!("{}", inv.ticket);
+    }
+    if !json_out {
+        eprintln!(
+            "Give this one-time ticket to the other device and run `duet pair TICKET` there.\nIt works once, until {}. Treat it like a password: send it privately.",
+            inv.expires_at
+        );
+    }
+    if !args.wait {
+        return Ok(());
+    }
+    if !json_out {
+        eprintln!("Waiting for the other device...");
+    }
+    let deadline = Instant::now() + args.expires;
+    loop {
+        if let Some(p) = peer_list(home)
+            .await?
+            .into_iter()
+            .find(|p| !before.contains(&p.device_id))
+        {
+            if json_out {
+                print::json(&json!({ "ticket": inv.ticket, "paired": p }))?;
+            } else {
+                eprintln!(
+                    "Paired with {} on {}. Check that they see the same words:\n  {}",
+                    p.person_name, p.device_name, p.phrase
+                );
+            }
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("the invitation expired before it was used");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// `duet pair TICKET`.
+pub(crate) async fn pair(home: &Home, json_out: bool, ticket: String) -> anyhow::Result<()> {
+    let Response::Paired(p) = call(home, Request::Pair(Pair { ticket })).await? else {
+        return Err(unexpected("pair"));
+    };
+    if json_out {
+        print::json(&p)?;
+    } else {
+        println!("{}", p.phrase);
+        eprintln!(
+            "Joined the journal of {} ({}). Compare these words with what `duet peers` shows there:\n  {}",
+            p.person_name, p.device_name, p.phrase
+        );
+    }
+    Ok(())
+}
+
+/// `duet peers`.
+pub(crate) async fn peers(home: &Home, json_out: bool) -> anyhow::Result<()> {
+    let peers = peer_list(home).await?;
+    if json_out {
+        return print::json(&peers);
+    }
+    print::peers(&peers)
+}
+
+/// `duet unpair ID`.
+pub(crate) async fn unpair(home: &Home, json_out: bool, id: String) -> anyhow::Result<()> {
+    call(home, Request::Unpair(EntryRef { id: id.clone() })).await?;
+    if json_out {
+        print::json(&json!({ "unpaired": id }))?;
+    } else {
+        eprintln!("Removed {id}: it no longer syncs with this journal.");
+    }
+    Ok(())
+}
+
+/// `duet sync [--wait]`: 0 when every reachable device has our changes.
+pub(crate) async fn sync(home: &Home, json_out: bool, args: &SyncArgs) -> anyhow::Result<ExitCode> {
+    let Response::Synced(report) = call(
+        home,
+        Request::Sync(SyncNow {
+            wait: args.wait,
+            timeout_ms: u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX),
+        }),
+    )
+    .await?
+    else {
+        return Err(unexpected("sync"));
+    };
+    if json_out {
+        print::json(&report)?;
+    } else if !args.wait {
+        eprintln!("Syncing with every reachable device in the background.");
+    } else {
+        for p in &report.synced {
+            eprintln!("in sync with {} on {}", p.person_name, p.device_name);
+        }
+        for p in &report.unreachable {
+            eprintln!(
+                "could not reach {} on {}{}",
+                p.person_name,
+                p.device_name,
+                p.last_error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if args.wait && report.synced.is_empty() && !report.unreachable.is_empty() {
+        bail!("no paired device could be reached");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,140 @@
+//! The journal as the sync layer sees it: [`duet_sync::Replica`] over the engine.
+
+use duet_journal::Member;
+use duet_sync::wire::MemberInfo;
+use duet_sync::{PeerRecord, Replica, ReplicaError};
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::engine::{Engine, EngineError};
+
+/// The engine plus what adopting a journal must also update (the config file).
+#[derive(Clone)]
+pub struct EngineReplica {
+    pub(crate) engine: Engine,
+    pub(crate) config_path: std::path::PathBuf,
+}
+
+fn err(e: EngineError) -> ReplicaError {
+    ReplicaError(e.to_string())
+}
+
+fn record(m: Member, self_id: &str) -> PeerRecord {
+    PeerRecord {
+        is_self: m.device_id == self_id,
+        member: MemberInfo {
+            device_id: m.device_id,
+            device_name: m.device_name,
+            person_id: m.person_id,
+            person_name: m.person_name,
+        },
+        endpoint_id: m.endpoint_id,
+        addrs: m.addrs,
+        removed: m.removed_at.is_some(),
+    }
+}
+
+impl Replica for EngineReplica {
+    async fn generate(&self, peer: String) -> Result<Option<Vec<u8>>, ReplicaError> {
+        self.engine
+            .read(move |j| Ok(j.sync_generate(&peer)))
+            .await
+            .map_err(err)
+    }
+
+    async fn receive(&self, peer: String, message: Vec<u8>) -> Result<(), ReplicaError> {
+        self.engine
+            .write(move |j, _| j.sync_receive(&peer, &message))
+            .await
+            .map_err(err)
+    }
+
+    async fn reset(&self, peer: String) -> Result<(), ReplicaError> {
+        self.engine
+            .read(move |j| {
+                j.sync_reset(&peer);
+                Ok(())
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn in_sync(&self, peer: String) -> Result<bool, ReplicaError> {
+        self.engine
+            .read(move |j| Ok(j.sync_in_sync(&peer)))
+            .await
+            .map_err(err)
+    }
+
+    async fn members(&self) -> Result<Vec<PeerRecord>, ReplicaError> {
+        self.engine
+            .read(|j| {
+                let me = j.device_id().to_owned();
+                Ok(j.all_members().into_iter().map(|m| record(m, &me)).collect())
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn upsert_member(&self, r: PeerRecord) -> Result<(), ReplicaError> {
+        let member = Member {
+            device_id: r.member.device_id,
+            device_name: r.member.device_name,
+            person_id: r.member.person_id,
+            person_name: r.member.person_name,
+            endpoint_id: r.endpoint_id,
+            addrs: r.addrs,
+            removed_at: None,
+        };
+        self.engine
+            .write(move |j, now| {
+                // A record that exists and is the same needs no change (and makes none).
+                if j.member(&member.device_id).is_some_and(|m| {
+                    m.removed_at.is_none()
+                        && m.device_name == member.device_name
+                        && m.person_id == member.person_id
+                        && m.person_name == member.person_name
+                        && m.endpoint_id == member.endpoint_id
+                        && (member.addrs.is_empty() || m.addrs == member.addrs)
+                }) {
+                    return Ok(());
+                }
+                j.upsert_member(&member, now)
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn adopt_journal(
+        &self,
+        journal_id: String,
+        person_id: Option<String>,
+    ) -> Result<(), ReplicaError> {
+        let config_path = self.config_path.clone();
+        self.engine
+            .with_store(move |j, store| {
+                store
+                    .set_journal_id(&journal_id)
+                    .map_err(|e| EngineError::Storage(e.to_string()))?;
+                let mut config =
+                    Config::load(&config_path).map_err(|e| EngineError::Storage(e.to_string()))?;
+                config.journal_id = journal_id;
+                if let Some(p) = &person_id {
+                    config.person_id.clone_from(p);
+                    if let Some(mut me) = j.me() {
+                        me.person_id.clone_from(p);
+                        j.upsert_member(&me, jiff::Timestamp::now())?;
+                    }
+                }
+                config
+                    .save(&config_path)
+                    .map_err(|e| EngineError::Storage(e.to_string()))
+            })
+            .await
+            .map_err(err)
+    }
+
+    fn changes(&self) -> watch::Receiver<u64> {
+        self.engine.changes()
+    }
+}

@@ -1,0 +1,57 @@
+//! Only members get in: the allow-list and the endpoint hook that enforces it.
+
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+
+use iroh::EndpointId;
+use iroh::endpoint::{AfterHandshakeOutcome, Connection, EndpointHooks, VarInt};
+
+use crate::SYNC_ALPN;
+
+/// QUIC close code for "you are not a member of this journal".
+pub const NOT_A_MEMBER: u32 = 403;
+
+/// The endpoint ids allowed to replicate: the journal's current members, this device
+/// excluded. Shared between the hook and the service that keeps it current.
+#[derive(Debug, Clone, Default)]
+pub struct MemberGate {
+    allowed: Arc<RwLock<HashSet<EndpointId>>>,
+}
+
+impl MemberGate {
+    /// Replaces the allow-list.
+    pub fn set(&self, ids: impl IntoIterator<Item = EndpointId>) {
+        if let Ok(mut allowed) = self.allowed.write() {
+            *allowed = ids.into_iter().collect();
+        }
+    }
+
+    /// Adds one id (a device that just paired).
+    pub fn allow(&self, id: EndpointId) {
+        if let Ok(mut allowed) = self.allowed.write() {
+            allowed.insert(id);
+        }
+    }
+
+    /// Whether `id` may replicate.
+    pub fn is_allowed(&self, id: &EndpointId) -> bool {
+        self.allowed.read().is_ok_and(|a| a.contains(id))
+    }
+}
+
+impl EndpointHooks for MemberGate {
+    /// Runs after TLS has authenticated the remote's endpoint id and before any stream is
+    /// accepted: a non-member never gets to send or receive a journal byte. Pairing is open,
+    /// because the ticket's secret is what proves an invitation.
+    async fn after_handshake<'a>(&'a self, conn: &'a Connection) -> AfterHandshakeOutcome {
+        let remote = conn.remote_id();
+        if conn.alpn() == SYNC_ALPN && !self.is_allowed(&remote) {
+            tracing::warn!(remote = %remote.fmt_short(), "refused a sync connection from a device that is not a member");
+            return AfterHandshakeOutcome::Reject {
+                error_code: VarInt::from_u32(NOT_A_MEMBER),
+                reason: b"not a member of this journal".to_vec(),
+            };
+        }
+        AfterHandshakeOutcome::Accept
+    }
+}

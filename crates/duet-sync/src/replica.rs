@@ -1,0 +1,48 @@
+//! What the network layer needs from the journal, which lives in the daemon's engine.
+
+use std::future::Future;
+
+use tokio::sync::watch;
+
+use crate::wire::MemberInfo;
+
+/// The journal refused or failed an operation the network asked for.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct ReplicaError(pub String);
+
+/// A member as the network layer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerRecord {
+    /// Who.
+    pub member: MemberInfo,
+    /// Its endpoint id, if it has paired.
+    pub endpoint_id: Option<String>,
+    /// Its last known direct addresses.
+    pub addrs: Vec<String>,
+    /// Whether it was removed.
+    pub removed: bool,
+    /// Whether it is this device.
+    pub is_self: bool,
+}
+
+/// The journal, as replication uses it. Implemented by the daemon over its engine, so every
+/// received change is persisted before the next message is generated.
+pub trait Replica: Clone + Send + Sync + 'static {
+    /// The next automerge sync message for the session `peer` (its sync-state key), if any.
+    fn generate(&self, peer: String) -> impl Future<Output = Result<Option<Vec<u8>>, ReplicaError>> + Send;
+    /// Applies and durably stores a sync message from `peer`.
+    fn receive(&self, peer: String, message: Vec<u8>) -> impl Future<Output = Result<(), ReplicaError>> + Send;
+    /// Forgets the sync state named `peer` (a session starting or ending).
+    fn reset(&self, peer: String) -> impl Future<Output = Result<(), ReplicaError>> + Send;
+    /// Whether `peer` has our heads.
+    fn in_sync(&self, peer: String) -> impl Future<Output = Result<bool, ReplicaError>> + Send;
+    /// Every member record.
+    fn members(&self) -> impl Future<Output = Result<Vec<PeerRecord>, ReplicaError>> + Send;
+    /// Adds or updates a member (pairing, or a device's own network identity).
+    fn upsert_member(&self, record: PeerRecord) -> impl Future<Output = Result<(), ReplicaError>> + Send;
+    /// Switches this device to the journal it joined.
+    fn adopt_journal(&self, journal_id: String, person_id: Option<String>) -> impl Future<Output = Result<(), ReplicaError>> + Send;
+    /// Ticks whenever the document changed (a local write or a received change).
+    fn changes(&self) -> watch::Receiver<u64>;
+}

@@ -1,0 +1,757 @@
+//! The sync service: the endpoint's accept side (pairing, sessions), one dialer per member
+//! that keeps a session up with backoff, invitations, and the status `duet peers` shows.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use iroh::TransportAddr;
+use iroh::endpoint::Connection;
+use iroh::protocol::{AcceptError, ProtocolHandler, Router};
+use iroh::{Endpoint, EndpointAddr, EndpointId};
+use jiff::Timestamp;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::access::MemberGate;
+use crate::replica::{PeerRecord, Replica};
+use crate::session::{self, SessionEvents};
+use crate::wire::{Control, FrameStream, MemberInfo};
+use crate::{PAIR_ALPN, SYNC_ALPN, SyncError, Ticket, phrase};
+
+/// How long a dial may take before it counts as failed.
+const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Backoff between failed dials: doubling from the first to the last.
+const BACKOFF_MIN: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(60);
+/// Two connections to one peer opened this close together are a simultaneous dial: keep the
+/// one the lower endpoint id opened. Otherwise the newer one wins (the older is likely dead).
+const SIMULTANEOUS: Duration = Duration::from_secs(2);
+
+/// What `duet peers` and `duet status` show of a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerStatus {
+    /// The member.
+    pub member: MemberInfo,
+    /// Its endpoint id.
+    pub endpoint_id: String,
+    /// A session is up.
+    pub connected: bool,
+    /// Last time anything arrived from it.
+    pub last_seen: Option<Timestamp>,
+    /// Last time it was known to have all our changes.
+    pub last_synced: Option<Timestamp>,
+    /// Whether it has our current heads (only known while connected).
+    pub in_sync: bool,
+    /// Why the last dial failed, if it did.
+    pub last_error: Option<String>,
+    /// The verification phrase of this pairing.
+    pub phrase: String,
+}
+
+/// The result of redeeming a ticket.
+#[derive(Debug, Clone)]
+pub struct PairOutcome {
+    /// The inviter.
+    pub inviter: MemberInfo,
+    /// The journal joined.
+    pub journal_id: String,
+    /// Words to compare with the inviter.
+    pub phrase: String,
+}
+
+struct Invite {
+    secret: [u8; 32],
+    expires_at: i64,
+    used: bool,
+    same_person: Option<String>,
+}
+
+struct ActiveSession {
+    id: u64,
+    started: std::time::Instant,
+    dialed_by_lower: bool,
+    cancel: CancellationToken,
+}
+
+#[derive(Default)]
+struct PeerState {
+    session: Option<ActiveSession>,
+    addr: Option<EndpointAddr>,
+    last_seen: Option<Timestamp>,
+    last_synced: Option<Timestamp>,
+    last_error: Option<String>,
+    /// The dial generation of the last dial attempt that failed.
+    failed_gen: Option<u64>,
+    dialer: bool,
+}
+
+struct Inner<R> {
+    endpoint: Endpoint,
+    replica: R,
+    gate: MemberGate,
+    me: RwLock<MemberInfo>,
+    journal_id: RwLock<String>,
+    invites: Mutex<Vec<Invite>>,
+    peers: Mutex<HashMap<EndpointId, PeerState>>,
+    dial_gen: watch::Sender<u64>,
+    shutdown: CancellationToken,
+    tasks: TaskTracker,
+    next_session: AtomicU64,
+}
+
+/// The running network side of a daemon. Cheap to clone.
+pub struct SyncService<R: Replica> {
+    inner: Arc<Inner<R>>,
+    router: Router,
+}
+
+impl<R: Replica> Clone for SyncService<R> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            router: self.router.clone(),
+        }
+    }
+}
+
+fn ct_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    // Compare every byte, whatever the first difference, so timing tells nothing.
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn addrs_of(record: &PeerRecord, id: EndpointId) -> EndpointAddr {
+    EndpointAddr::from_parts(
+        id,
+        record
+            .addrs
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .map(TransportAddr::Ip),
+    )
+}
+
+/// The sync-state key of one session with one peer.
+fn state_key(peer: &EndpointId, session: u64) -> String {
+    format!("{peer}/{session}")
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl<R: Replica> Inner<R> {
+    fn journal_id(&self) -> String {
+        self.journal_id.read().map(|j| j.clone()).unwrap_or_default()
+    }
+
+    fn me(&self) -> MemberInfo {
+        self.me.read().map(|m| m.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    fn dial_gen(&self) -> u64 {
+        *self.dial_gen.borrow()
+    }
+
+    /// Members other than this device that have paired and are not removed.
+    async fn peer_records(&self) -> Result<Vec<(EndpointId, PeerRecord)>, SyncError> {
+        Ok(self
+            .replica
+            .members()
+            .await?
+            .into_iter()
+            .filter(|r| !r.is_self && !r.removed)
+            .filter_map(|r| {
+                let id = r.endpoint_id.as_deref()?.parse::<EndpointId>().ok()?;
+                (id != self.endpoint.id()).then_some((id, r))
+            })
+            .collect())
+    }
+
+    /// Claims the peer's session slot for a new connection, or refuses it.
+    fn register(&self, peer: EndpointId, dialer: EndpointId) -> Option<(u64, CancellationToken)> {
+        let lower = dialer == peer.min(self.endpoint.id());
+        let mut peers = lock(&self.peers);
+        let st = peers.entry(peer).or_default();
+        if let Some(active) = &st.session {
+            if active.dialed_by_lower && !lower && active.started.elapsed() < SIMULTANEOUS {
+                return None;
+            }
+            active.cancel.cancel();
+        }
+        let id = self.next_session.fetch_add(1, Ordering::Relaxed);
+        let cancel = self.shutdown.child_token();
+        st.session = Some(ActiveSession {
+            id,
+            started: std::time::Instant::now(),
+            dialed_by_lower: lower,
+            cancel: cancel.clone(),
+        });
+        st.last_error = None;
+        st.last_seen = Some(Timestamp::now());
+        Some((id, cancel))
+    }
+
+    fn unregister(&self, peer: &EndpointId, id: u64) {
+        if let Some(st) = lock(&self.peers).get_mut(peer)
+            && st.session.as_ref().is_some_and(|s| s.id == id)
+        {
+            st.session = None;
+        }
+    }
+
+    /// The sync-state key of the peer's current session, if it has one.
+    fn current_key(&self, peer: &EndpointId) -> Option<String> {
+        lock(&self.peers)
+            .get(peer)
+            .and_then(|s| s.session.as_ref())
+            .map(|s| state_key(peer, s.id))
+    }
+
+    fn connected(&self, peer: &EndpointId) -> bool {
+        lock(&self.peers)
+            .get(peer)
+            .is_some_and(|s| s.session.is_some())
+    }
+
+    /// Runs a session on a connection whose hello exchange is done.
+    async fn serve(&self, conn: Connection, stream: FrameStream, dialer: EndpointId) {
+        let peer = conn.remote_id();
+        let Some((id, cancel)) = self.register(peer, dialer) else {
+            tracing::debug!(peer = %peer.fmt_short(), "dropping a duplicate connection");
+            conn.close(0u32.into(), b"duplicate");
+            return;
+        };
+        tracing::info!(peer = %peer.fmt_short(), "sync session up");
+        let key = state_key(&peer, id);
+        let result = session::run(&self.replica, self, &conn, stream, cancel, &key).await;
+        self.unregister(&peer, id);
+        let _ = self.replica.reset(key).await;
+        conn.close(0u32.into(), b"bye");
+        match result {
+            Ok(()) => tracing::info!(peer = %peer.fmt_short(), "sync session ended"),
+            Err(e) => tracing::warn!(peer = %peer.fmt_short(), error = %e, "sync session failed"),
+        }
+    }
+
+    /// Dials `peer` once and runs the session; returns when it ends or the dial fails.
+    async fn dial(self: &Arc<Self>, peer: EndpointId, record: &PeerRecord) -> Result<(), SyncError> {
+        let addr = lock(&self.peers)
+            .get(&peer)
+            .and_then(|s| s.addr.clone())
+            .map(|mut a| {
+                a.addrs.extend(addrs_of(record, peer).addrs);
+                a
+            })
+            .unwrap_or_else(|| addrs_of(record, peer));
+        let conn = tokio::time::timeout(DIAL_TIMEOUT, self.endpoint.connect(addr, SYNC_ALPN))
+            .await
+            .map_err(|_| SyncError::Timeout("connecting".into()))?
+            .map_err(|e| SyncError::Connect(e.to_string()))?;
+        let (send, recv) = conn
+            .open_bi()
+            .await
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let mut stream = FrameStream::new(send, recv);
+        stream
+            .send(&crate::wire::Frame::Control(Control::SyncHello {
+                journal_id: self.journal_id(),
+                addr: self.endpoint.addr(),
+            }))
+            .await?;
+        match tokio::time::timeout(DIAL_TIMEOUT, stream.recv_control()).await {
+            Err(_) => return Err(SyncError::Timeout("waiting for the hello".into())),
+            Ok(Err(e)) => {
+                // A non-member is cut off right after the handshake: say so plainly.
+                if let Some(reason) = conn.close_reason() {
+                    return Err(SyncError::Refused(format!("the other device refused: {reason}")));
+                }
+                return Err(e);
+            }
+            Ok(Ok(Control::SyncHello { addr, .. })) => {
+                lock(&self.peers).entry(peer).or_default().addr = Some(addr);
+            }
+            Ok(Ok(Control::Refuse { reason })) => return Err(SyncError::Refused(reason)),
+            Ok(Ok(other)) => {
+                return Err(SyncError::Protocol(format!("unexpected {other:?}")));
+            }
+        }
+        self.serve(conn, stream, self.endpoint.id()).await;
+        Ok(())
+    }
+
+    /// Keeps a session up with `peer` while it is a member: dials when there is none, backs
+    /// off after failures, and dials at once when asked (`duet sync`).
+    async fn dialer(self: Arc<Self>, peer: EndpointId) {
+        let mut gen_rx = self.dial_gen.subscribe();
+        let mut backoff = BACKOFF_MIN;
+        loop {
+            if self.shutdown.is_cancelled() {
+                break;
+            }
+            let record = match self.peer_records().await {
+                Ok(records) => records.into_iter().find(|(id, _)| *id == peer).map(|(_, r)| r),
+                Err(_) => None,
+            };
+            let Some(record) = record else { break };
+            let wait = if self.connected(&peer) {
+                backoff = BACKOFF_MIN;
+                Duration::from_secs(5)
+            } else {
+                let gen_at_start = self.dial_gen();
+                match self.dial(peer, &record).await {
+                    Ok(()) => {
+                        backoff = BACKOFF_MIN;
+                        Duration::from_millis(200)
+                    }
+                    Err(e) => {
+                        tracing::debug!(peer = %peer.fmt_short(), error = %e, "dial failed");
+                        if let Some(st) = lock(&self.peers).get_mut(&peer) {
+                            st.last_error = Some(e.to_string());
+                            st.failed_gen = Some(gen_at_start);
+                        }
+                        let w = backoff;
+                        backoff = (backoff * 2).min(BACKOFF_MAX);
+                        w
+                    }
+                }
+            };
+            gen_rx.mark_unchanged();
+            tokio::select! {
+                _ = self.shutdown.cancelled() => break,
+                _ = tokio::time::sleep(wait) => {}
+                _ = gen_rx.changed() => backoff = BACKOFF_MIN,
+            }
+        }
+        if let Some(st) = lock(&self.peers).get_mut(&peer) {
+            st.dialer = false;
+            if let Some(s) = st.session.take() {
+                s.cancel.cancel();
+            }
+        }
+    }
+
+    /// Brings the gate and the dialers in line with the members list.
+    async fn refresh(self: &Arc<Self>) {
+        let Ok(records) = self.peer_records().await else { return };
+        self.gate.set(records.iter().map(|(id, _)| *id));
+        for (id, _) in records {
+            let start = {
+                let mut peers = lock(&self.peers);
+                let st = peers.entry(id).or_default();
+                !std::mem::replace(&mut st.dialer, true)
+            };
+            if start {
+                self.tasks.spawn(self.clone().dialer(id));
+            }
+        }
+    }
+
+    /// Watches the document: members may have changed (a pairing elsewhere, an unpair).
+    async fn manager(self: Arc<Self>) {
+        let mut changes = self.replica.changes();
+        loop {
+            self.refresh().await;
+            tokio::select! {
+                _ = self.shutdown.cancelled() => break,
+                r = changes.changed() => if r.is_err() { break },
+                _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+            }
+        }
+    }
+
+    async fn accept_sync(self: Arc<Self>, conn: Connection) -> Result<(), SyncError> {
+        let (send, recv) = conn
+            .accept_bi()
+            .await
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let mut stream = FrameStream::new(send, recv);
+        let hello = tokio::time::timeout(DIAL_TIMEOUT, stream.recv_control())
+            .await
+            .map_err(|_| SyncError::Timeout("waiting for the hello".into()))??;
+        let Control::SyncHello { journal_id, addr } = hello else {
+            return Err(SyncError::Protocol("expected a hello".into()));
+        };
+        if journal_id != self.journal_id() {
+            let reason = "this device keeps a different journal".to_owned();
+            stream
+                .send(&crate::wire::Frame::Control(Control::Refuse {
+                    reason: reason.clone(),
+                }))
+                .await?;
+            return Err(SyncError::Refused(reason));
+        }
+        let peer = conn.remote_id();
+        lock(&self.peers).entry(peer).or_default().addr = Some(addr);
+        stream
+            .send(&crate::wire::Frame::Control(Control::SyncHello {
+                journal_id,
+                addr: self.endpoint.addr(),
+            }))
+            .await?;
+        self.serve(conn, stream, peer).await;
+        Ok(())
+    }
+
+    async fn accept_pair(self: Arc<Self>, conn: Connection) -> Result<(), SyncError> {
+        let (send, recv) = conn
+            .accept_bi()
+            .await
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let mut stream = FrameStream::new(send, recv);
+        let request = tokio::time::timeout(DIAL_TIMEOUT, stream.recv_control())
+            .await
+            .map_err(|_| SyncError::Timeout("waiting for the pairing request".into()))??;
+        let Control::PairRequest {
+            secret,
+            journal_id,
+            member,
+            addr,
+        } = request
+        else {
+            return Err(SyncError::Protocol("expected a pairing request".into()));
+        };
+        let verdict = self.redeem(&secret, &journal_id);
+        let same_person = match verdict {
+            Ok(same_person) => same_person,
+            Err(reason) => {
+                tracing::warn!(remote = %conn.remote_id().fmt_short(), %reason, "refused a pairing attempt");
+                stream
+                    .send(&crate::wire::Frame::Control(Control::Refuse { reason }))
+                    .await?;
+                let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+                return Ok(());
+            }
+        };
+        let peer = conn.remote_id();
+        let mut joined = member.clone();
+        if let Some(p) = &same_person {
+            joined.person_id = p.clone();
+        }
+        self.replica
+            .upsert_member(PeerRecord {
+                member: joined,
+                endpoint_id: Some(peer.to_string()),
+                addrs: addr.ip_addrs().map(ToString::to_string).collect(),
+                removed: false,
+                is_self: false,
+            })
+            .await?;
+        self.gate.allow(peer);
+        lock(&self.peers).entry(peer).or_default().addr = Some(addr);
+        tracing::info!(peer = %peer.fmt_short(), "paired a new device");
+        stream
+            .send(&crate::wire::Frame::Control(Control::PairAccept {
+                member: self.me(),
+                journal_id: self.journal_id(),
+                same_person,
+            }))
+            .await?;
+        // Let the joiner read the answer before the connection goes.
+        let _ = tokio::time::timeout(Duration::from_secs(5), conn.closed()).await;
+        self.refresh().await;
+        Ok(())
+    }
+
+    /// Checks a ticket's secret: valid, unused, unexpired. Marks it used.
+    fn redeem(&self, secret: &[u8; 32], journal_id: &str) -> Result<Option<String>, String> {
+        if journal_id != self.journal_id() {
+            return Err("this invitation is for a different journal".into());
+        }
+        let now = Timestamp::now().as_second();
+        let mut invites = lock(&self.invites);
+        let Some(invite) = invites.iter_mut().find(|i| ct_eq(&i.secret, secret)) else {
+            return Err("this invitation is not valid (was it changed, or is it from another device?)".into());
+        };
+        if invite.used {
+            return Err("this invitation was already used: ask for a new one with `duet invite`".into());
+        }
+        if now > invite.expires_at {
+            return Err("this invitation has expired: ask for a new one with `duet invite`".into());
+        }
+        invite.used = true;
+        Ok(invite.same_person.clone())
+    }
+}
+
+impl<R: Replica> SessionEvents for Inner<R> {
+    fn seen(&self, peer: &EndpointId) {
+        lock(&self.peers).entry(*peer).or_default().last_seen = Some(Timestamp::now());
+    }
+    fn synced(&self, peer: &EndpointId) {
+        lock(&self.peers).entry(*peer).or_default().last_synced = Some(Timestamp::now());
+    }
+}
+
+struct SyncHandler<R: Replica>(Arc<Inner<R>>);
+struct PairHandler<R: Replica>(Arc<Inner<R>>);
+
+impl<R: Replica> std::fmt::Debug for SyncHandler<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncHandler")
+    }
+}
+impl<R: Replica> std::fmt::Debug for PairHandler<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PairHandler")
+    }
+}
+
+impl<R: Replica> ProtocolHandler for SyncHandler<R> {
+    async fn accept(&self, connection: Connection) -> Result<(), AcceptError> {
+        if let Err(e) = self.0.clone().accept_sync(connection).await {
+            tracing::debug!(error = %e, "incoming sync connection ended");
+        }
+        Ok(())
+    }
+}
+
+impl<R: Replica> ProtocolHandler for PairHandler<R> {
+    async fn accept(&self, connection: Connection) -> Result<(), AcceptError> {
+        if let Err(e) = self.0.clone().accept_pair(connection).await {
+            tracing::warn!(error = %e, "pairing failed");
+        }
+        Ok(())
+    }
+}
+
+impl<R: Replica> SyncService<R> {
+    /// Starts serving on a bound endpoint (see [`crate::endpoint::build`], whose gate must be
+    /// `gate`), keeping sessions up with every member.
+    pub async fn start(
+        endpoint: Endpoint,
+        gate: MemberGate,
+        replica: R,
+        me: MemberInfo,
+        journal_id: String,
+    ) -> Result<Self, SyncError> {
+        let inner = Arc::new(Inner {
+            endpoint: endpoint.clone(),
+            replica,
+            gate,
+            me: RwLock::new(me.clone()),
+            journal_id: RwLock::new(journal_id),
+            invites: Mutex::new(Vec::new()),
+            peers: Mutex::new(HashMap::new()),
+            dial_gen: watch::channel(0).0,
+            shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            next_session: AtomicU64::new(1),
+        });
+        // Tell the other devices how to reach this one (replicates with the members list).
+        inner
+            .replica
+            .upsert_member(PeerRecord {
+                member: me,
+                endpoint_id: Some(endpoint.id().to_string()),
+                addrs: endpoint.addr().ip_addrs().map(ToString::to_string).collect(),
+                removed: false,
+                is_self: true,
+            })
+            .await?;
+        let router = Router::builder(endpoint)
+            .accept(PAIR_ALPN, PairHandler(inner.clone()))
+            .accept(SYNC_ALPN, SyncHandler(inner.clone()))
+            .spawn();
+        inner.tasks.spawn(inner.clone().manager());
+        Ok(Self { inner, router })
+    }
+
+    /// This device's endpoint id.
+    pub fn endpoint_id(&self) -> EndpointId {
+        self.inner.endpoint.id()
+    }
+
+    /// This device's current addresses.
+    pub fn addr(&self) -> EndpointAddr {
+        self.inner.endpoint.addr()
+    }
+
+    /// Creates a one-time invitation valid for `valid_for`.
+    pub fn invite(&self, valid_for: Duration, same_person: Option<String>) -> Ticket {
+        let mut secret = [0u8; 32];
+        rand::Rng::fill(&mut rand::rngs::OsRng, &mut secret);
+        let expires_at = Timestamp::now().as_second()
+            + i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX / 2);
+        lock(&self.inner.invites).push(Invite {
+            secret,
+            expires_at,
+            used: false,
+            same_person: same_person.clone(),
+        });
+        Ticket {
+            inviter: self.inner.endpoint.addr(),
+            journal_id: self.inner.journal_id(),
+            secret,
+            expires_at,
+            same_person,
+        }
+    }
+
+    /// Redeems a ticket: proves the secret to the inviter, adopts its journal, records it as
+    /// a member and starts syncing with it.
+    pub async fn pair(&self, ticket: &str) -> Result<PairOutcome, SyncError> {
+        let ticket = Ticket::decode(ticket, Timestamp::now().as_second())?;
+        let inviter = ticket.inviter.id;
+        if inviter == self.inner.endpoint.id() {
+            return Err(SyncError::Refused(
+                "this is this device's own invitation: redeem it on the other device".into(),
+            ));
+        }
+        let conn = tokio::time::timeout(
+            DIAL_TIMEOUT,
+            self.inner.endpoint.connect(ticket.inviter.clone(), PAIR_ALPN),
+        )
+        .await
+        .map_err(|_| SyncError::Timeout("reaching the inviting device".into()))?
+        .map_err(|e| SyncError::Connect(e.to_string()))?;
+        let (send, recv) = conn
+            .open_bi()
+            .await
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let mut stream = FrameStream::new(send, recv);
+        let me = self.inner.me();
+        stream
+            .send(&crate::wire::Frame::Control(Control::PairRequest {
+                secret: ticket.secret,
+                journal_id: ticket.journal_id.clone(),
+                member: me.clone(),
+                addr: self.inner.endpoint.addr(),
+            }))
+            .await?;
+        let answer = tokio::time::timeout(DIAL_TIMEOUT, stream.recv_control())
+            .await
+            .map_err(|_| SyncError::Timeout("waiting for the inviting device".into()))??;
+        conn.close(0u32.into(), b"paired");
+        let (member, journal_id, same_person) = match answer {
+            Control::PairAccept {
+                member,
+                journal_id,
+                same_person,
+            } => (member, journal_id, same_person),
+            Control::Refuse { reason } => return Err(SyncError::Refused(reason)),
+            other => return Err(SyncError::Protocol(format!("unexpected {other:?}"))),
+        };
+        self.inner
+            .replica
+            .adopt_journal(journal_id.clone(), same_person.clone())
+            .await?;
+        if let Ok(mut j) = self.inner.journal_id.write() {
+            j.clone_from(&journal_id);
+        }
+        if let (Some(p), Ok(mut m)) = (same_person, self.inner.me.write()) {
+            m.person_id = p;
+        }
+        self.inner
+            .replica
+            .upsert_member(PeerRecord {
+                member: member.clone(),
+                endpoint_id: Some(inviter.to_string()),
+                addrs: ticket.inviter.ip_addrs().map(ToString::to_string).collect(),
+                removed: false,
+                is_self: false,
+            })
+            .await?;
+        self.inner.gate.allow(inviter);
+        lock(&self.inner.peers).entry(inviter).or_default().addr = Some(ticket.inviter);
+        self.inner.refresh().await;
+        Ok(PairOutcome {
+            inviter: member,
+            journal_id,
+            phrase: phrase::phrase(&self.inner.endpoint.id(), &inviter),
+        })
+    }
+
+    /// Asks every dialer to try now, skipping its backoff.
+    pub fn sync_now(&self) {
+        self.inner.dial_gen.send_modify(|g| *g += 1);
+    }
+
+    /// Ends the session with a device that is no longer a member.
+    pub async fn disconnect(&self, endpoint_id: &str) {
+        if let Ok(id) = endpoint_id.parse::<EndpointId>()
+            && let Some(st) = lock(&self.inner.peers).get_mut(&id)
+            && let Some(s) = st.session.take()
+        {
+            s.cancel.cancel();
+        }
+        self.inner.refresh().await;
+    }
+
+    /// Every paired member's status.
+    pub async fn peers(&self) -> Result<Vec<PeerStatus>, SyncError> {
+        let records = self.inner.peer_records().await?;
+        let mut out = Vec::with_capacity(records.len());
+        for (id, r) in records {
+            let in_sync = match self.inner.current_key(&id) {
+                Some(key) => self.inner.replica.in_sync(key).await.unwrap_or(false),
+                None => false,
+            };
+            let peers = lock(&self.inner.peers);
+            let st = peers.get(&id);
+            out.push(PeerStatus {
+                member: r.member,
+                endpoint_id: id.to_string(),
+                connected: st.is_some_and(|s| s.session.is_some()),
+                last_seen: st.and_then(|s| s.last_seen),
+                last_synced: st.and_then(|s| s.last_synced),
+                in_sync,
+                last_error: st.and_then(|s| s.last_error.clone()),
+                phrase: phrase::phrase(&self.inner.endpoint.id(), &id),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Dials every member now, then waits until each reachable one has our heads. Members
+    /// that could not be reached count as unreachable, not as a failure; the result lists
+    /// both. Fails only on timeout.
+    pub async fn sync_and_wait(
+        &self,
+        timeout: Duration,
+    ) -> Result<(Vec<PeerStatus>, Vec<PeerStatus>), SyncError> {
+        self.sync_now();
+        let gen_asked = self.inner.dial_gen();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let peers = self.peers().await?;
+            let (mut synced, mut unreachable, mut pending) = (Vec::new(), Vec::new(), 0);
+            for p in peers {
+                let failed_since = p
+                    .endpoint_id
+                    .parse::<EndpointId>()
+                    .ok()
+                    .and_then(|id| lock(&self.inner.peers).get(&id).and_then(|s| s.failed_gen))
+                    .is_some_and(|g| g >= gen_asked);
+                if p.connected && p.in_sync {
+                    synced.push(p);
+                } else if !p.connected && failed_since {
+                    unreachable.push(p);
+                } else {
+                    pending += 1;
+                }
+            }
+            if pending == 0 {
+                return Ok((synced, unreachable));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(SyncError::Timeout(format!(
+                    "{pending} device(s) still not in sync after {}s",
+                    timeout.as_secs()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Stops every session and closes the endpoint.
+    pub async fn shutdown(&self) {
+        self.inner.shutdown.cancel();
+        self.inner.tasks.close();
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.inner.tasks.wait()).await;
+        let _ = self.router.shutdown().await;
+    }
+}
+

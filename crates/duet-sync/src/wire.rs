@@ -1,0 +1,182 @@
+//! Frames on a duet QUIC stream: a 4-byte length, a 1-byte kind, then either a JSON control
+//! message or the bytes of an automerge sync message.
+
+use futures::{SinkExt, StreamExt};
+use iroh::EndpointAddr;
+use iroh::endpoint::{RecvStream, SendStream};
+use serde::{Deserialize, Serialize};
+use tokio::io::Join;
+use tokio_util::bytes::{BufMut, Bytes, BytesMut};
+use tokio_util::codec::{Framed, LengthDelimitedCodec};
+
+use crate::SyncError;
+
+/// The largest frame accepted: a first sync after a long time apart can carry many changes.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
+
+const KIND_CONTROL: u8 = 1;
+const KIND_SYNC: u8 = 2;
+
+/// Who a device is, as exchanged at pairing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInfo {
+    /// The device id.
+    pub device_id: String,
+    /// The device's name.
+    pub device_name: String,
+    /// The person's id.
+    pub person_id: String,
+    /// The person's display name.
+    pub person_name: String,
+}
+
+/// Control messages.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Control {
+    /// First message of a sync session, both ways: which journal, and where to reach me.
+    SyncHello {
+        /// The journal the sender keeps.
+        journal_id: String,
+        /// The sender's current addresses.
+        addr: EndpointAddr,
+    },
+    /// The joiner redeems a ticket.
+    PairRequest {
+        /// The ticket's secret.
+        secret: [u8; 32],
+        /// The journal the ticket names.
+        journal_id: String,
+        /// The joiner.
+        member: MemberInfo,
+        /// The joiner's current addresses.
+        addr: EndpointAddr,
+    },
+    /// The inviter accepts.
+    PairAccept {
+        /// The inviter.
+        member: MemberInfo,
+        /// The journal joined.
+        journal_id: String,
+        /// The person id the joiner adopts, when it is another device of the inviter's.
+        same_person: Option<String>,
+    },
+    /// Either side refuses, with a reason meant for the user.
+    Refuse {
+        /// One line.
+        reason: String,
+    },
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Control::SyncHello { journal_id, .. } => write!(f, "SyncHello({journal_id})"),
+            Control::PairRequest { member, .. } => write!(f, "PairRequest({})", member.device_id),
+            Control::PairAccept { member, .. } => write!(f, "PairAccept({})", member.device_id),
+            Control::Refuse { reason } => write!(f, "Refuse({reason})"),
+        }
+    }
+}
+
+/// One frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// A control message.
+    Control(Control),
+    /// An automerge sync message.
+    Sync(Vec<u8>),
+}
+
+impl Frame {
+    /// Serialises the frame's body (without the length prefix).
+    pub fn encode(&self) -> Bytes {
+        let mut out = BytesMut::new();
+        match self {
+            Frame::Control(c) => {
+                out.put_u8(KIND_CONTROL);
+                out.extend_from_slice(&serde_json::to_vec(c).unwrap_or_default());
+            }
+            Frame::Sync(m) => {
+                out.put_u8(KIND_SYNC);
+                out.extend_from_slice(m);
+            }
+        }
+        out.freeze()
+    }
+
+    /// Parses a frame's body.
+    pub fn decode(body: &[u8]) -> Result<Self, SyncError> {
+        match body.split_first() {
+            Some((&KIND_CONTROL, json)) => serde_json::from_slice(json)
+                .map(Frame::Control)
+                .map_err(|e| SyncError::Protocol(format!("bad control message: {e}"))),
+            Some((&KIND_SYNC, msg)) => Ok(Frame::Sync(msg.to_vec())),
+            _ => Err(SyncError::Protocol("unknown frame kind".into())),
+        }
+    }
+}
+
+/// A bi-directional QUIC stream speaking frames.
+pub struct FrameStream {
+    inner: Framed<Join<RecvStream, SendStream>, LengthDelimitedCodec>,
+}
+
+impl FrameStream {
+    /// Wraps the two halves of a bi-stream.
+    pub fn new(send: SendStream, recv: RecvStream) -> Self {
+        let codec = LengthDelimitedCodec::builder()
+            .max_frame_length(MAX_FRAME_BYTES)
+            .new_codec();
+        Self {
+            inner: Framed::new(tokio::io::join(recv, send), codec),
+        }
+    }
+
+    /// Sends one frame.
+    pub async fn send(&mut self, frame: &Frame) -> Result<(), SyncError> {
+        self.inner
+            .send(frame.encode())
+            .await
+            .map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    /// The next frame, or `None` when the peer finished the stream.
+    pub async fn recv(&mut self) -> Result<Option<Frame>, SyncError> {
+        match self.inner.next().await {
+            None => Ok(None),
+            Some(Ok(body)) => Frame::decode(&body).map(Some),
+            Some(Err(e)) => Err(SyncError::Protocol(e.to_string())),
+        }
+    }
+
+    /// The next frame, which must be a control message.
+    pub async fn recv_control(&mut self) -> Result<Control, SyncError> {
+        match self.recv().await? {
+            Some(Frame::Control(c)) => Ok(c),
+            Some(Frame::Sync(_)) => Err(SyncError::Protocol("expected a control message".into())),
+            None => Err(SyncError::Protocol("the other device closed the stream".into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip() {
+        let frames = [
+            Frame::Sync(vec![1, 2, 3]),
+            Frame::Control(Control::Refuse {
+                reason: "no".into(),
+            }),
+        ];
+        for f in frames {
+            assert_eq!(Frame::decode(&f.encode()).unwrap(), f);
+        }
+        assert!(Frame::decode(&[]).is_err());
+        assert!(Frame::decode(&[9, 1]).is_err());
+        assert!(Frame::decode(&[1, b'{']).is_err());
+    }
+}
