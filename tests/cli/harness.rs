@@ -72,6 +72,10 @@ impl Duet {
             .env("DUET_DAEMON_BIN", DUETD)
             .env("NO_COLOR", "1")
             .env("DUET_TEST_SCRYPT_WORK_FACTOR", "10")
+            // No internet here: no relays, no DNS lookup, no mDNS, loopback only.
+            .env("DUET_RELAY", "disabled")
+            .env("DUET_LISTEN", "127.0.0.1")
+            .env("DUET_NO_LOCAL_DISCOVERY", "true")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null());
         c

@@ -142,10 +142,10 @@ pub struct InitArgs {
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// The address to listen on
-    #[arg(long, default_value = "0.0.0.0", value_name = "IP")]
+    #[arg(long, env = "DUET_LISTEN", default_value = "0.0.0.0", value_name = "IP")]
     pub listen: std::net::IpAddr,
     /// Do not look for paired devices on the local network (mDNS)
-    #[arg(long)]
+    #[arg(long, env = "DUET_NO_LOCAL_DISCOVERY")]
     pub no_local_discovery: bool,
 }
 

@@ -138,9 +138,28 @@ impl Daemon {
             .map_err(|e| e.to_string())?
             .ok_or("this device is not in its own members list")?;
         let gate = MemberGate::default();
-        let endpoint = duet_sync::endpoint::build(secret, &net, gate.clone())
-            .await
-            .map_err(|e| e.to_string())?;
+        let endpoint = match duet_sync::endpoint::build(secret.clone(), &net, gate.clone()).await {
+            Ok(ep) => ep,
+            Err(e) if net.port != 0 => {
+                tracing::warn!(port = net.port, error = %e, "the remembered port is taken; using another");
+                let any = NetConfig { port: 0, ..net };
+                duet_sync::endpoint::build(secret, &any, gate.clone())
+                    .await
+                    .map_err(|e| e.to_string())?
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        // Remember the port: peers that know this device's address find it again after a
+        // restart even without relays or local discovery.
+        if config.port == 0
+            && let Some(port) = endpoint.bound_sockets().first().map(std::net::SocketAddr::port)
+        {
+            let mut remembered = config.clone();
+            remembered.port = port;
+            if let Err(e) = remembered.save(&self.home.config()) {
+                tracing::warn!(error = %e, "cannot remember the listening port");
+            }
+        }
         let replica = EngineReplica {
             engine,
             config_path: self.home.config(),
