@@ -65,6 +65,42 @@ impl Duet {
         d
     }
 
+    /// A running device of `name`.
+    pub fn person(name: &str, device: &str) -> Self {
+        let d = Self::new();
+        d.ok(&[
+            "init",
+            "--name",
+            name,
+            "--device-name",
+            device,
+            "--no-passphrase",
+        ]);
+        d.ok(&["daemon", "start"]);
+        d
+    }
+
+    /// Invites `other` and has it redeem the ticket; returns the phrase `other` printed.
+    pub fn pair(&self, other: &Duet) -> String {
+        let ticket = self.ok(&["invite"]);
+        other.ok(&["pair", ticket.trim()]).trim().to_owned()
+    }
+
+    /// `duet sync --wait`, which must succeed.
+    pub fn synced(&self) {
+        self.ok(&["sync", "--wait", "--timeout", "30s"]);
+    }
+
+    /// Stops the daemon.
+    pub fn stop(&self) {
+        self.ok(&["daemon", "stop"]);
+    }
+
+    /// Starts the daemon.
+    pub fn start(&self) {
+        self.ok(&["daemon", "start"]);
+    }
+
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(DUET);
         c.args(args)

@@ -7,5 +7,6 @@ mod durability;
 mod errors;
 mod lifecycle;
 mod privacy;
+mod sync;
 mod unicode;
 mod wire;

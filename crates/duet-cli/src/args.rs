@@ -136,13 +136,23 @@ pub struct InitArgs {
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
     /// Relays for reaching devices behind NATs: default (n0's public relays), disabled, or a relay URL
-    #[arg(long, env = "DUET_RELAY", default_value = "default", value_name = "default|disabled|URL")]
+    #[arg(
+        long,
+        env = "DUET_RELAY",
+        default_value = "default",
+        value_name = "default|disabled|URL"
+    )]
     pub relay: String,
     /// A fixed UDP port, so this device's address stays the same across restarts [default: any]
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// The address to listen on
-    #[arg(long, env = "DUET_LISTEN", default_value = "0.0.0.0", value_name = "IP")]
+    #[arg(
+        long,
+        env = "DUET_LISTEN",
+        default_value = "0.0.0.0",
+        value_name = "IP"
+    )]
     pub listen: std::net::IpAddr,
     /// Do not look for paired devices on the local network (mDNS)
     #[arg(long, env = "DUET_NO_LOCAL_DISCOVERY")]

@@ -51,7 +51,10 @@ fn shell_words(args: &[&str]) -> String {
     args.iter()
         .map(|a| {
             let short = if a.len() > 60 {
-                format!("{}…", &a[..a.char_indices().nth(40).map_or(a.len(), |(i, _)| i)])
+                format!(
+                    "{}…",
+                    &a[..a.char_indices().nth(40).map_or(a.len(), |(i, _)| i)]
+                )
             } else {
                 (*a).to_owned()
             };
@@ -107,16 +110,44 @@ fn remove(dir: &Path) {
 
 fn script(demo: &Demo, sam: &Device, alex: &Device) -> anyhow::Result<()> {
     demo.say("Each partner sets up their own device: a key, an encrypted store, a daemon.");
-    demo.run(sam, &["init", "--name", "Sam", "--device-name", "laptop", "--no-passphrase"])?;
-    demo.run(alex, &["init", "--name", "Alex", "--device-name", "phone", "--no-passphrase"])?;
+    demo.run(
+        sam,
+        &[
+            "init",
+            "--name",
+            "Sam",
+            "--device-name",
+            "laptop",
+            "--no-passphrase",
+        ],
+    )?;
+    demo.run(
+        alex,
+        &[
+            "init",
+            "--name",
+            "Alex",
+            "--device-name",
+            "phone",
+            "--no-passphrase",
+        ],
+    )?;
     demo.run(sam, &["daemon", "start"])?;
     demo.run(alex, &["daemon", "start"])?;
     let plans = demo.run(
         sam,
-        &["note", "add", "Weekend plans", "--body", "Saturday: hike if it's dry.\nSunday: slow breakfast."],
+        &[
+            "note",
+            "add",
+            "Weekend plans",
+            "--body",
+            "Saturday: hike if it's dry.\nSunday: slow breakfast.",
+        ],
     )?;
 
-    demo.say("Sam invites Alex's phone; Alex redeems the one-time ticket. Both see the same words.");
+    demo.say(
+        "Sam invites Alex's phone; Alex redeems the one-time ticket. Both see the same words.",
+    );
     let ticket = demo.run(sam, &["invite", "--expires", "5m"])?;
     demo.run(alex, &["pair", &ticket])?;
     demo.run(sam, &["peers"])?;
@@ -125,16 +156,72 @@ fn script(demo: &Demo, sam: &Device, alex: &Device) -> anyhow::Result<()> {
 
     demo.say("Alex's phone goes offline. Sam keeps writing.");
     demo.run(alex, &["daemon", "stop"])?;
-    demo.run(sam, &["note", "edit", &plans, "--append", "\nSam: I'll pack the thermos."])?;
-    let boundary = demo.run(sam, &["boundary", "add", "Half an hour to myself after work, then I'm all yours"])?;
-    demo.run(sam, &["checkin", "--mood", "4", "--feeling", "hopeful", "--need", "a quiet evening"])?;
+    demo.run(
+        sam,
+        &[
+            "note",
+            "edit",
+            &plans,
+            "--append",
+            "\nSam: I'll pack the thermos.",
+        ],
+    )?;
+    let boundary = demo.run(
+        sam,
+        &[
+            "boundary",
+            "add",
+            "Half an hour to myself after work, then I'm all yours",
+        ],
+    )?;
+    demo.run(
+        sam,
+        &[
+            "checkin",
+            "--mood",
+            "4",
+            "--feeling",
+            "hopeful",
+            "--need",
+            "a quiet evening",
+        ],
+    )?;
 
     demo.say("Now Sam's laptop is off and Alex writes on the phone, offline, in the same note.");
     demo.run(sam, &["daemon", "stop"])?;
     demo.run(alex, &["daemon", "start"])?;
-    demo.run(alex, &["note", "edit", &plans, "--body", "Friday: pizza night?\nSaturday: hike if it's dry.\nSunday: slow breakfast."])?;
-    demo.run(alex, &["note", "add", "Things I want you to know", "--body", "You make hard days lighter. 🌿"])?;
-    demo.run(alex, &["checkin", "--mood", "3", "--feeling", "tired", "--need", "a hug"])?;
+    demo.run(
+        alex,
+        &[
+            "note",
+            "edit",
+            &plans,
+            "--body",
+            "Friday: pizza night?\nSaturday: hike if it's dry.\nSunday: slow breakfast.",
+        ],
+    )?;
+    demo.run(
+        alex,
+        &[
+            "note",
+            "add",
+            "Things I want you to know",
+            "--body",
+            "You make hard days lighter. 🌿",
+        ],
+    )?;
+    demo.run(
+        alex,
+        &[
+            "checkin",
+            "--mood",
+            "3",
+            "--feeling",
+            "tired",
+            "--need",
+            "a hug",
+        ],
+    )?;
 
     demo.say("Both devices come back. They find each other and merge.");
     demo.run(sam, &["daemon", "start"])?;

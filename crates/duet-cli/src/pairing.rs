@@ -25,7 +25,11 @@ async fn peer_list(home: &Home) -> anyhow::Result<Vec<PeerView>> {
 /// `duet invite`: the ticket alone on stdout, guidance on stderr.
 pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> anyhow::Result<()> {
     let before: Vec<String> = if args.wait {
-        peer_list(home).await?.into_iter().map(|p| p.device_id).collect()
+        peer_list(home)
+            .await?
+            .into_iter()
+            .map(|p| p.device_id)
+            .collect()
     } else {
         Vec::new()
     };
@@ -131,6 +135,21 @@ pub(crate) async fn sync(home: &Home, json_out: bool, args: &SyncArgs) -> anyhow
     else {
         return Err(unexpected("sync"));
     };
+    let why = |p: &PeerView| {
+        format!(
+            "{} on {}{}",
+            p.person_name,
+            p.device_name,
+            p.last_error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        )
+    };
+    if args.wait && report.synced.is_empty() && !report.unreachable.is_empty() {
+        let reasons: Vec<String> = report.unreachable.iter().map(why).collect();
+        bail!("no paired device could be reached ({})", reasons.join("; "));
+    }
     if json_out {
         print::json(&report)?;
     } else if !args.wait {
@@ -140,19 +159,8 @@ pub(crate) async fn sync(home: &Home, json_out: bool, args: &SyncArgs) -> anyhow
             eprintln!("in sync with {} on {}", p.person_name, p.device_name);
         }
         for p in &report.unreachable {
-            eprintln!(
-                "could not reach {} on {}{}",
-                p.person_name,
-                p.device_name,
-                p.last_error
-                    .as_deref()
-                    .map(|e| format!(": {e}"))
-                    .unwrap_or_default()
-            );
+            eprintln!("could not reach {}", why(p));
         }
-    }
-    if args.wait && report.synced.is_empty() && !report.unreachable.is_empty() {
-        bail!("no paired device could be reached");
     }
     Ok(ExitCode::SUCCESS)
 }

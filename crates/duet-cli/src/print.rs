@@ -268,7 +268,10 @@ pub(crate) fn prompts(deck: &PromptDeck) -> anyhow::Result<()> {
 pub(crate) fn peers(items: &[duet_proto::PeerView]) -> anyhow::Result<()> {
     let mut o = out();
     if items.is_empty() {
-        writeln!(o, "{DIM}No paired devices. Invite one with `duet invite`.{DIM:#}")?;
+        writeln!(
+            o,
+            "{DIM}No paired devices. Invite one with `duet invite`.{DIM:#}"
+        )?;
         return Ok(());
     }
     for p in items {
@@ -343,7 +346,10 @@ pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
         writeln!(o, "  {} on {}: {state}", p.person_name, p.device_name)?;
     }
     if s.unsynced {
-        writeln!(o, "{WARN}unsynced{WARN:#}  some changes have not reached a connected device yet")?;
+        writeln!(
+            o,
+            "{WARN}unsynced{WARN:#}  some changes have not reached a connected device yet"
+        )?;
     }
     writeln!(
         o,

@@ -13,9 +13,9 @@ pub mod config;
 pub mod engine;
 mod handlers;
 pub mod init;
-pub mod replica;
 mod lockfile;
 mod logging;
+pub mod replica;
 pub mod server;
 pub mod state;
 

@@ -70,7 +70,10 @@ impl Replica for EngineReplica {
         self.engine
             .read(|j| {
                 let me = j.device_id().to_owned();
-                Ok(j.all_members().into_iter().map(|m| record(m, &me)).collect())
+                Ok(j.all_members()
+                    .into_iter()
+                    .map(|m| record(m, &me))
+                    .collect())
             })
             .await
             .map_err(err)

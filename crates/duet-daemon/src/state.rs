@@ -152,7 +152,10 @@ impl Daemon {
         // Remember the port: peers that know this device's address find it again after a
         // restart even without relays or local discovery.
         if config.port == 0
-            && let Some(port) = endpoint.bound_sockets().first().map(std::net::SocketAddr::port)
+            && let Some(port) = endpoint
+                .bound_sockets()
+                .first()
+                .map(std::net::SocketAddr::port)
         {
             let mut remembered = config.clone();
             remembered.port = port;
@@ -279,7 +282,9 @@ fn endpoint_secret(key: &DeviceKey, path: &std::path::Path) -> Result<iroh::Secr
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let secret = iroh::SecretKey::generate();
-            let sealed = key.seal_secret(&secret.to_bytes()).map_err(|e| e.to_string())?;
+            let sealed = key
+                .seal_secret(&secret.to_bytes())
+                .map_err(|e| e.to_string())?;
             crate::init::write_private(path, &sealed).map_err(|e| e.to_string())?;
             Ok(secret)
         }

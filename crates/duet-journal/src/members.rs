@@ -76,12 +76,11 @@ impl Journal {
     /// their author.
     pub fn remove_member(&mut self, device_id: &str, now: Timestamp) -> Result<(), JournalError> {
         let members = self.root_map(schema::MEMBERS);
-        let entry = read::obj(&self.doc, &members, device_id).ok_or_else(|| {
-            JournalError::NotFound {
+        let entry =
+            read::obj(&self.doc, &members, device_id).ok_or_else(|| JournalError::NotFound {
                 kind: "member",
                 prefix: device_id.to_owned(),
-            }
-        })?;
+            })?;
         if device_id == self.device_id {
             return Err(JournalError::NotAllowed(
                 "this device cannot remove itself".into(),

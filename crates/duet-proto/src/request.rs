@@ -79,7 +79,9 @@ pub struct Pair {
 
 impl std::fmt::Debug for Pair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pair").field("ticket", &"<redacted>").finish()
+        f.debug_struct("Pair")
+            .field("ticket", &"<redacted>")
+            .finish()
     }
 }
 

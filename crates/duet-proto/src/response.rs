@@ -3,8 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BoundaryView, CheckinView, NoteView, PeerView, PromptView, StatusView, TrashItemView,
-    WireError,
+    BoundaryView, CheckinView, NoteView, PeerView, PromptView, StatusView, TrashItemView, WireError,
 };
 
 /// The daemon's answer to one [`crate::Request`]. Every request gets exactly one response.

@@ -79,8 +79,9 @@ pub async fn build(
             .relay_mode(RelayMode::Disabled)
             .portmapper_config(PortmapperConfig::Disabled)
             .net_report_config(NetReportConfig::minimal()),
-        RelayChoice::Custom(url) => Endpoint::builder(presets::N0)
-            .relay_mode(RelayMode::custom([url.clone()])),
+        RelayChoice::Custom(url) => {
+            Endpoint::builder(presets::N0).relay_mode(RelayMode::custom([url.clone()]))
+        }
     };
     builder = builder
         .secret_key(secret)

@@ -30,9 +30,16 @@ pub struct PeerRecord {
 /// received change is persisted before the next message is generated.
 pub trait Replica: Clone + Send + Sync + 'static {
     /// The next automerge sync message for the session `peer` (its sync-state key), if any.
-    fn generate(&self, peer: String) -> impl Future<Output = Result<Option<Vec<u8>>, ReplicaError>> + Send;
+    fn generate(
+        &self,
+        peer: String,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, ReplicaError>> + Send;
     /// Applies and durably stores a sync message from `peer`.
-    fn receive(&self, peer: String, message: Vec<u8>) -> impl Future<Output = Result<(), ReplicaError>> + Send;
+    fn receive(
+        &self,
+        peer: String,
+        message: Vec<u8>,
+    ) -> impl Future<Output = Result<(), ReplicaError>> + Send;
     /// Forgets the sync state named `peer` (a session starting or ending).
     fn reset(&self, peer: String) -> impl Future<Output = Result<(), ReplicaError>> + Send;
     /// Whether `peer` has our heads.
@@ -40,9 +47,16 @@ pub trait Replica: Clone + Send + Sync + 'static {
     /// Every member record.
     fn members(&self) -> impl Future<Output = Result<Vec<PeerRecord>, ReplicaError>> + Send;
     /// Adds or updates a member (pairing, or a device's own network identity).
-    fn upsert_member(&self, record: PeerRecord) -> impl Future<Output = Result<(), ReplicaError>> + Send;
+    fn upsert_member(
+        &self,
+        record: PeerRecord,
+    ) -> impl Future<Output = Result<(), ReplicaError>> + Send;
     /// Switches this device to the journal it joined.
-    fn adopt_journal(&self, journal_id: String, person_id: Option<String>) -> impl Future<Output = Result<(), ReplicaError>> + Send;
+    fn adopt_journal(
+        &self,
+        journal_id: String,
+        person_id: Option<String>,
+    ) -> impl Future<Output = Result<(), ReplicaError>> + Send;
     /// Ticks whenever the document changed (a local write or a received change).
     fn changes(&self) -> watch::Receiver<u64>;
 }

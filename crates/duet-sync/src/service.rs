@@ -144,11 +144,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl<R: Replica> Inner<R> {
     fn journal_id(&self) -> String {
-        self.journal_id.read().map(|j| j.clone()).unwrap_or_default()
+        self.journal_id
+            .read()
+            .map(|j| j.clone())
+            .unwrap_or_default()
     }
 
     fn me(&self) -> MemberInfo {
-        self.me.read().map(|m| m.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.me
+            .read()
+            .map(|m| m.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
     }
 
     fn dial_gen(&self) -> u64 {
@@ -237,7 +243,11 @@ impl<R: Replica> Inner<R> {
     }
 
     /// Dials `peer` once and runs the session; returns when it ends or the dial fails.
-    async fn dial(self: &Arc<Self>, peer: EndpointId, record: &PeerRecord) -> Result<(), SyncError> {
+    async fn dial(
+        self: &Arc<Self>,
+        peer: EndpointId,
+        record: &PeerRecord,
+    ) -> Result<(), SyncError> {
         let addr = lock(&self.peers)
             .get(&peer)
             .and_then(|s| s.addr.clone())
@@ -266,7 +276,9 @@ impl<R: Replica> Inner<R> {
             Ok(Err(e)) => {
                 // A non-member is cut off right after the handshake: say so plainly.
                 if let Some(reason) = conn.close_reason() {
-                    return Err(SyncError::Refused(format!("the other device refused: {reason}")));
+                    return Err(SyncError::Refused(format!(
+                        "the other device refused: {reason}"
+                    )));
                 }
                 return Err(e);
             }
@@ -292,7 +304,10 @@ impl<R: Replica> Inner<R> {
                 break;
             }
             let record = match self.peer_records().await {
-                Ok(records) => records.into_iter().find(|(id, _)| *id == peer).map(|(_, r)| r),
+                Ok(records) => records
+                    .into_iter()
+                    .find(|(id, _)| *id == peer)
+                    .map(|(_, r)| r),
                 Err(_) => None,
             };
             let Some(record) = record else { break };
@@ -335,7 +350,9 @@ impl<R: Replica> Inner<R> {
 
     /// Brings the gate and the dialers in line with the members list.
     async fn refresh(self: &Arc<Self>) {
-        let Ok(records) = self.peer_records().await else { return };
+        let Ok(records) = self.peer_records().await else {
+            return;
+        };
         self.gate.set(records.iter().map(|(id, _)| *id));
         for (id, _) in records {
             let start = {
@@ -463,10 +480,15 @@ impl<R: Replica> Inner<R> {
         let now = Timestamp::now().as_second();
         let mut invites = lock(&self.invites);
         let Some(invite) = invites.iter_mut().find(|i| ct_eq(&i.secret, secret)) else {
-            return Err("this invitation is not valid (was it changed, or is it from another device?)".into());
+            return Err(
+                "this invitation is not valid (was it changed, or is it from another device?)"
+                    .into(),
+            );
         };
         if invite.used {
-            return Err("this invitation was already used: ask for a new one with `duet invite`".into());
+            return Err(
+                "this invitation was already used: ask for a new one with `duet invite`".into(),
+            );
         }
         if now > invite.expires_at {
             return Err("this invitation has expired: ask for a new one with `duet invite`".into());
@@ -546,7 +568,11 @@ impl<R: Replica> SyncService<R> {
             .upsert_member(PeerRecord {
                 member: me,
                 endpoint_id: Some(endpoint.id().to_string()),
-                addrs: endpoint.addr().ip_addrs().map(ToString::to_string).collect(),
+                addrs: endpoint
+                    .addr()
+                    .ip_addrs()
+                    .map(ToString::to_string)
+                    .collect(),
                 removed: false,
                 is_self: true,
             })
@@ -602,7 +628,9 @@ impl<R: Replica> SyncService<R> {
         }
         let conn = tokio::time::timeout(
             DIAL_TIMEOUT,
-            self.inner.endpoint.connect(ticket.inviter.clone(), PAIR_ALPN),
+            self.inner
+                .endpoint
+                .connect(ticket.inviter.clone(), PAIR_ALPN),
         )
         .await
         .map_err(|_| SyncError::Timeout("reaching the inviting device".into()))?
@@ -754,4 +782,3 @@ impl<R: Replica> SyncService<R> {
         let _ = self.router.shutdown().await;
     }
 }
-

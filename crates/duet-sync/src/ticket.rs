@@ -54,12 +54,18 @@ impl Ticket {
         let mut bytes = serde_json::to_vec(self).unwrap_or_default();
         let sum = blake3::hash(&bytes);
         bytes.extend_from_slice(&sum.as_bytes()[..4]);
-        format!("{PREFIX}{}", BASE32_NOPAD.encode(&bytes).to_ascii_lowercase())
+        format!(
+            "{PREFIX}{}",
+            BASE32_NOPAD.encode(&bytes).to_ascii_lowercase()
+        )
     }
 
     /// Parses a ticket, checking its checksum and expiry against `now` (unix seconds).
     pub fn decode(text: &str, now: i64) -> Result<Self, TicketError> {
-        let body = text.trim().strip_prefix(PREFIX).ok_or(TicketError::Malformed)?;
+        let body = text
+            .trim()
+            .strip_prefix(PREFIX)
+            .ok_or(TicketError::Malformed)?;
         let bytes = BASE32_NOPAD
             .decode(body.to_ascii_uppercase().as_bytes())
             .map_err(|_| TicketError::Malformed)?;
@@ -111,7 +117,10 @@ mod tests {
         let damaged = String::from_utf8(damaged).unwrap();
         assert_eq!(Ticket::decode(&damaged, 0), Err(TicketError::Malformed));
         assert_eq!(Ticket::decode("hello", 0), Err(TicketError::Malformed));
-        assert_eq!(Ticket::decode(&s[..s.len() - 3], 0), Err(TicketError::Malformed));
+        assert_eq!(
+            Ticket::decode(&s[..s.len() - 3], 0),
+            Err(TicketError::Malformed)
+        );
     }
 
     #[test]

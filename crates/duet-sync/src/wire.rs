@@ -155,7 +155,9 @@ impl FrameStream {
         match self.recv().await? {
             Some(Frame::Control(c)) => Ok(c),
             Some(Frame::Sync(_)) => Err(SyncError::Protocol("expected a control message".into())),
-            None => Err(SyncError::Protocol("the other device closed the stream".into())),
+            None => Err(SyncError::Protocol(
+                "the other device closed the stream".into(),
+            )),
         }
     }
 }

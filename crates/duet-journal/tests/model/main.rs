@@ -25,6 +25,7 @@ fn member(device_id: &str, person_id: &str, person_name: &str) -> Member {
         device_name: format!("{person_name}'s device"),
         person_id: person_id.to_owned(),
         person_name: person_name.to_owned(),
+        ..Member::default()
     }
 }
 

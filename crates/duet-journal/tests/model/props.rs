@@ -139,6 +139,40 @@ fn merge(reps: &mut [Journal], into: usize, from: usize) {
     a.doc_mut().merge(b.doc_mut()).expect("merge");
 }
 
+/// Runs automerge's sync protocol between two replicas until neither has more to say. The
+/// per-peer states persist across sync points, like a long-lived session.
+fn exchange(reps: &mut [Journal], x: usize, y: usize) {
+    if x == y {
+        return;
+    }
+    let (lo, hi) = reps.split_at_mut(x.max(y));
+    let (a, b) = if x < y {
+        (&mut lo[x], &mut hi[0])
+    } else {
+        (&mut hi[0], &mut lo[y])
+    };
+    let (a_key, b_key) = (format!("peer-{y}"), format!("peer-{x}"));
+    for _ in 0..100 {
+        let to_b = a.sync_generate(&a_key);
+        if let Some(m) = &to_b {
+            b.sync_receive(&b_key, m).expect("b receives");
+        }
+        let to_a = b.sync_generate(&b_key);
+        if let Some(m) = &to_a {
+            a.sync_receive(&a_key, m).expect("a receives");
+        }
+        if to_b.is_none() && to_a.is_none() {
+            assert_eq!(
+                a.heads(),
+                b.heads(),
+                "the sync protocol went quiet before converging"
+            );
+            return;
+        }
+    }
+    panic!("the sync protocol did not settle in 100 rounds");
+}
+
 fn pick(ids: &[EntryId], i: usize) -> Option<EntryId> {
     (!ids.is_empty()).then(|| ids[i % ids.len()].clone())
 }
@@ -206,9 +240,11 @@ fn run(n: usize, ops: &[Op]) -> Result<(), TestCaseError> {
                 from,
                 both_ways,
             } => {
-                merge(&mut reps, into % n, from % n);
                 if *both_ways {
-                    merge(&mut reps, from % n, into % n);
+                    // A sync point over automerge's sync protocol, as the daemons run it.
+                    exchange(&mut reps, into % n, from % n);
+                } else {
+                    merge(&mut reps, into % n, from % n);
                 }
                 continue;
             }
