@@ -2,8 +2,10 @@
 
 use duet_crypto::SecretString;
 use duet_journal::{Journal, JournalError, prompts};
+use base64::Engine as _;
 use duet_proto::{
-    Created, ErrorCode, Listing, PromptDeck, PromptView, Request, Response, WireError,
+    Created, DocumentBytes, ErrorCode, ExportView, KeyView, Listing, PromptDeck, PromptView,
+    Request, Response, WireError,
 };
 
 use crate::engine::EngineError;
@@ -58,6 +60,18 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
             }
             daemon.open(Some(SecretString::from(u.passphrase))).await?;
             return Ok(Response::Done);
+        }
+        Request::Lock => {
+            daemon.lock().await?;
+            return Ok(Response::Done);
+        }
+        Request::KeyShow => {
+            return Ok(Response::Key(KeyView {
+                device_id: daemon.config().device_id.clone(),
+                recipient: daemon.recipient().await?,
+                passphrase_protected: daemon.key_is_protected()?,
+                endpoint_id: None,
+            }));
         }
         Request::Prompts => {
             let today = jiff::Zoned::now().date();
@@ -152,6 +166,40 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
             .write(move |j, now| boundary_op(j, &r.id, |j, id| j.ack_boundary(id, now)))
             .await
             .map(Response::Boundary),
+        Request::BackupCreate(b) => {
+            return crate::backup::create(daemon, &engine, b)
+                .await
+                .map(Response::BackupCreated);
+        }
+        Request::ExportEntries => {
+            let journal_id = daemon.config().journal_id.clone();
+            engine
+                .read(move |j| {
+                    let trash = j
+                        .trash()
+                        .iter()
+                        .map(|t| j.note(&j.resolve_note(&t.id)?))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok(ExportView {
+                        journal_id,
+                        exported_at: jiff::Timestamp::now(),
+                        notes: j.notes(None),
+                        trash,
+                        checkins: j.checkins(None),
+                        boundaries: j.boundaries(true),
+                    })
+                })
+                .await
+                .map(Response::Export)
+        }
+        Request::ExportDocument => engine
+            .read(|j| Ok(j.save()))
+            .await
+            .map(|bytes| {
+                Response::Document(DocumentBytes {
+                    automerge_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+                })
+            }),
         // Handled above, or added by a newer protocol this build does not know.
         _ => {
             return Err(WireError::new(

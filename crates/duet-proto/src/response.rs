@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BoundaryView, CheckinView, NoteView, PromptView, StatusView, TrashItemView, WireError,
+    BackupView, BoundaryView, CheckinView, ExportView, KeyView, NoteView, PromptView, StatusView,
+    TrashItemView, WireError,
 };
 
 /// The daemon's answer to one [`crate::Request`]. Every request gets exactly one response.
@@ -35,6 +36,22 @@ pub enum Response {
     Prompts(PromptDeck),
     /// Since version 1. The request failed; nothing changed.
     Error(WireError),
+    /// Since version 1. A backup was written.
+    BackupCreated(BackupView),
+    /// Since version 1. Every entry of the journal.
+    Export(ExportView),
+    /// Since version 1. The saved automerge document.
+    Document(DocumentBytes),
+    /// Since version 1. This device's public key and ids.
+    Key(KeyView),
+}
+
+/// The saved automerge document, base64-encoded (standard alphabet, padded) because frames
+/// are JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentBytes {
+    /// The bytes of `automerge::AutoCommit::save`, in base64.
+    pub automerge_base64: String,
 }
 
 /// The daemon's side of the handshake.
