@@ -1,17 +1,22 @@
 //! `duet`, the command-line client, as a library.
 //!
 //! The CLI depends on the protocol crate alone: it never opens the store or touches keys.
-//! Everything goes through the daemon's socket, except `init`, which runs `duetd init` (the
-//! daemon binary owns key and store creation), and `daemon start`, which spawns `duetd`.
+//! Everything goes through the daemon's socket, except `init`, `backup verify`,
+//! `backup restore` and `passphrase`, which run offline `duetd` subcommands (the daemon
+//! binary owns keys and stores), and `daemon start`, which spawns `duetd`.
 //!
 //! Exit codes: 0 success, 1 runtime error (one line on stderr), 2 usage error.
 
 mod args;
+mod backup;
 mod connect;
 mod daemon_ctl;
 mod demo;
+mod export;
 mod input;
+mod keys;
 mod print;
+mod progress;
 mod run;
 
 use std::process::ExitCode;
