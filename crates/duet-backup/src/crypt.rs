@@ -41,10 +41,10 @@ pub enum Opener<'a> {
 pub(crate) fn encrypt(plaintext: &[u8], sealer: &Sealer) -> Result<Vec<u8>, BackupError> {
     let enc = |e: &dyn std::fmt::Display| BackupError::Encrypt(e.to_string());
     let encryptor = match sealer {
-        Sealer::Recipients(recipients) => age::Encryptor::with_recipients(
-            recipients.iter().map(|r| r as &dyn age::Recipient),
-        )
-        .map_err(|e| enc(&e))?,
+        Sealer::Recipients(recipients) => {
+            age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+                .map_err(|e| enc(&e))?
+        }
         Sealer::Passphrase {
             passphrase,
             work_factor,

@@ -12,7 +12,9 @@ pub enum BackupError {
     #[error("this age file uses a format this duet does not understand")]
     UnknownAgeFormat,
     /// None of the identities given can decrypt the file.
-    #[error("none of the given identities can open this backup (wrong --identity, or the backup was made for other keys)")]
+    #[error(
+        "none of the given identities can open this backup (wrong --identity, or the backup was made for other keys)"
+    )]
     WrongIdentity,
     /// The passphrase did not decrypt the file.
     #[error("wrong passphrase for this backup")]
@@ -33,7 +35,9 @@ pub enum BackupError {
     #[error("this is not a duet backup: {0}")]
     NotABackup(String),
     /// The backup is from a newer duet.
-    #[error("this backup uses format version {found}, newer than this duet understands ({supported}); upgrade duet to restore it")]
+    #[error(
+        "this backup uses format version {found}, newer than this duet understands ({supported}); upgrade duet to restore it"
+    )]
     NewerFormat {
         /// The version in the manifest.
         found: u32,

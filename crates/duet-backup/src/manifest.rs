@@ -52,9 +52,8 @@ impl Manifest {
     /// [`Manifest`]. A newer version is refused with [`BackupError::NewerFormat`]; version 0
     /// or a retired version with [`BackupError::UnsupportedFormat`].
     pub fn parse(bytes: &[u8]) -> Result<Self, BackupError> {
-        let probe: VersionProbe = serde_json::from_slice(bytes).map_err(|_| {
-            BackupError::NotABackup("manifest.json has no format version".into())
-        })?;
+        let probe: VersionProbe = serde_json::from_slice(bytes)
+            .map_err(|_| BackupError::NotABackup("manifest.json has no format version".into()))?;
         match probe.format {
             // The current version. A future version 2 adds an arm here that parses a
             // `ManifestV1` (kept as its own struct) and converts it, so old backups restore.

@@ -61,7 +61,10 @@ fn passphrase_round_trip_and_refusals() {
         work_factor: Some(4),
     };
     let (sealed, _) = seal(manifest(), DOC, &sealer).unwrap();
-    assert_eq!(open(&sealed, &Opener::Passphrase(&pass)).unwrap().document, DOC);
+    assert_eq!(
+        open(&sealed, &Opener::Passphrase(&pass)).unwrap().document,
+        DOC
+    );
     let wrong = SecretString::from("wrong".to_owned());
     assert!(matches!(
         open(&sealed, &Opener::Passphrase(&wrong)),
@@ -93,7 +96,14 @@ fn every_truncation_and_flipped_byte_is_refused() {
     let me = x25519::Identity::generate();
     let sealed = sealed_to(&me);
     let ids = [me];
-    for len in [0, 10, 40, sealed.len() / 2, sealed.len() - 17, sealed.len() - 1] {
+    for len in [
+        0,
+        10,
+        40,
+        sealed.len() / 2,
+        sealed.len() - 17,
+        sealed.len() - 1,
+    ] {
         assert!(
             open(&sealed[..len], &Opener::Identities(&ids)).is_err(),
             "truncated to {len} opened"
@@ -136,7 +146,10 @@ fn archives_that_are_not_backups_are_refused() {
 
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (b"hello, I am a text file".to_vec(), "plain text"),
-        (age::encrypt(&me.to_public(), b"not a tar").unwrap(), "age, not tar"),
+        (
+            age::encrypt(&me.to_public(), b"not a tar").unwrap(),
+            "age, not tar",
+        ),
         (craft(&me, &[(DOCUMENT_MEMBER, DOC)]), "no manifest"),
         (
             craft(&me, &[(MANIFEST_MEMBER, &manifest_json)]),
@@ -145,7 +158,10 @@ fn archives_that_are_not_backups_are_refused() {
         (
             craft(
                 &me,
-                &[(MANIFEST_MEMBER, &manifest_json), (DOCUMENT_MEMBER, b"other")],
+                &[
+                    (MANIFEST_MEMBER, &manifest_json),
+                    (DOCUMENT_MEMBER, b"other"),
+                ],
             ),
             "checksum",
         ),

@@ -89,7 +89,9 @@ For an encrypted copy use `duet backup create`.")]
     #[command(subcommand)]
     Key(KeyCommand),
     /// Make the daemon drop its keys and the journal from memory until `duet unlock`
-    #[command(after_help = "Only meaningful when the device key has a passphrase (`duet passphrase set`).")]
+    #[command(
+        after_help = "Only meaningful when the device key has a passphrase (`duet passphrase set`)."
+    )]
     Lock,
     /// Print a shell completion script
     #[command(after_help = "Examples:

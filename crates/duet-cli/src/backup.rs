@@ -166,8 +166,8 @@ pub(crate) async fn run(home: &Home, json: bool, command: BackupCommand) -> anyh
                 let _spinner = Spinner::start("Restoring the backup");
                 run_duetd(cmd, typed.as_ref().map(|t| t.as_str()))?
             };
-            let v: RestoreView = serde_json::from_str(&out)
-                .context("duetd sent an unexpected answer to restore")?;
+            let v: RestoreView =
+                serde_json::from_str(&out).context("duetd sent an unexpected answer to restore")?;
             if json {
                 print::json(&v)?;
             } else {
@@ -192,7 +192,10 @@ fn print_backup(v: &BackupView) {
     };
     println!("Backup OK: {}", v.path);
     println!("  journal    {}", v.journal_id);
-    println!("  created    {} by device {}", v.created_at, v.created_by_device);
+    println!(
+        "  created    {} by device {}",
+        v.created_at, v.created_by_device
+    );
     println!("  format     {}", v.format);
     println!("  encrypted  {encrypted}");
     println!("  holds      {}", counts_phrase(&v.counts));

@@ -174,9 +174,7 @@ fn ask_passphrase(prompt: &str) -> anyhow::Result<String> {
 /// Runs `duetd init`. Returns the new journal's id.
 pub(crate) fn init(home: &Home, args: &InitArgs) -> anyhow::Result<String> {
     let mut cmd = duetd(home);
-    cmd.arg("init")
-        .arg("--name")
-        .arg(&args.name);
+    cmd.arg("init").arg("--name").arg(&args.name);
     if let Some(d) = &args.device_name {
         cmd.arg("--device-name").arg(d);
     }

@@ -116,7 +116,12 @@ fn note_md(out: &mut String, n: &NoteView) {
     let _ = writeln!(out, "#### {}\n", n.title);
     let mut meta = format!("*{} · {}", n.author, time(n.created_at));
     if n.updated_at != n.created_at {
-        let _ = write!(meta, " · edited {} {}", day(n.updated_at), time(n.updated_at));
+        let _ = write!(
+            meta,
+            " · edited {} {}",
+            day(n.updated_at),
+            time(n.updated_at)
+        );
     }
     if let Some(d) = n.deleted_at {
         let _ = write!(meta, " · in the trash since {} {}", day(d), time(d));

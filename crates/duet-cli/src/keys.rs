@@ -133,7 +133,9 @@ pub(crate) async fn key_cmd(home: &Home, json: bool, command: KeyCommand) -> any
                 );
                 println!(
                     "endpoint id  {}",
-                    k.endpoint_id.as_deref().unwrap_or("(none: sync is not available yet)")
+                    k.endpoint_id
+                        .as_deref()
+                        .unwrap_or("(none: sync is not available yet)")
                 );
             }
         }

@@ -123,7 +123,11 @@ async fn run_async(ctx: &Ctx, command: Command) -> anyhow::Result<ExitCode> {
         Command::Export(e) => crate::export::run(&ctx.home, e).await?,
         Command::Key(k) => crate::keys::key_cmd(&ctx.home, ctx.json, k).await?,
         Command::Lock => crate::keys::lock(&ctx.home).await?,
-        Command::Init(_) | Command::Passphrase(_) | Command::Completions { .. } | Command::Man | Command::Demo(_) => {
+        Command::Init(_)
+        | Command::Passphrase(_)
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Demo(_) => {
             bail!("internal error: command dispatched twice")
         }
     }

@@ -32,7 +32,12 @@ fn view(path: &Path, manifest: &Manifest, size: u64, passphrase: bool) -> Backup
         document_bytes: manifest
             .member(duet_backup::DOCUMENT_MEMBER)
             .map_or(0, |m| m.size),
-        encrypted_to: if passphrase { "passphrase" } else { "recipients" }.to_owned(),
+        encrypted_to: if passphrase {
+            "passphrase"
+        } else {
+            "recipients"
+        }
+        .to_owned(),
     }
 }
 
@@ -47,7 +52,10 @@ pub(crate) async fn create(
     let invalid = |m: String| WireError::new(ErrorCode::InvalidInput, m);
     let path = PathBuf::from(&req.path);
     if !path.is_absolute() {
-        return Err(invalid(format!("the backup path {} is not absolute", req.path)));
+        return Err(invalid(format!(
+            "the backup path {} is not absolute",
+            req.path
+        )));
     }
     let by_passphrase = req.passphrase.is_some();
     let sealer = match req.passphrase {
@@ -142,8 +150,7 @@ fn open_backup(
     with: &OpenWith,
     device_id: &str,
 ) -> anyhow::Result<(duet_backup::Backup, Journal, u64, bool)> {
-    let sealed =
-        std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let sealed = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let identities;
     let passphrase;
     let opener = match with {
@@ -152,8 +159,8 @@ fn open_backup(
             Opener::Identities(&identities)
         }
         OpenWith::Passphrase(source) => {
-            passphrase = read_passphrase(source)?
-                .ok_or_else(|| anyhow::anyhow!("no passphrase given"))?;
+            passphrase =
+                read_passphrase(source)?.ok_or_else(|| anyhow::anyhow!("no passphrase given"))?;
             Opener::Passphrase(&passphrase)
         }
         OpenWith::HomeKey => {
@@ -252,9 +259,7 @@ pub fn restore(home: &Home, opts: &RestoreOptions) -> anyhow::Result<RestoreView
         .clone()
         .filter(|n| !n.trim().is_empty())
         .or_else(|| creator.as_ref().map(|c| c.person_name.clone()))
-        .ok_or_else(|| {
-            anyhow::anyhow!("the backup does not say whose it is: pass --name NAME")
-        })?;
+        .ok_or_else(|| anyhow::anyhow!("the backup does not say whose it is: pass --name NAME"))?;
     let passphrase = read_passphrase(&opts.passphrase)?;
     let config = Config {
         device_id: device_id.clone(),

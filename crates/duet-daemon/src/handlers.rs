@@ -1,8 +1,8 @@
 //! One request in, one response out: maps protocol requests onto journal operations.
 
+use base64::Engine as _;
 use duet_crypto::SecretString;
 use duet_journal::{Journal, JournalError, prompts};
-use base64::Engine as _;
 use duet_proto::{
     Created, DocumentBytes, ErrorCode, ExportView, KeyView, Listing, PromptDeck, PromptView,
     Request, Response, WireError,
@@ -192,14 +192,11 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
                 .await
                 .map(Response::Export)
         }
-        Request::ExportDocument => engine
-            .read(|j| Ok(j.save()))
-            .await
-            .map(|bytes| {
-                Response::Document(DocumentBytes {
-                    automerge_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
-                })
-            }),
+        Request::ExportDocument => engine.read(|j| Ok(j.save())).await.map(|bytes| {
+            Response::Document(DocumentBytes {
+                automerge_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+            })
+        }),
         // Handled above, or added by a newer protocol this build does not know.
         _ => {
             return Err(WireError::new(

@@ -204,7 +204,10 @@ impl std::fmt::Debug for BackupCreate {
         f.debug_struct("BackupCreate")
             .field("path", &self.path)
             .field("recipients", &self.recipients)
-            .field("passphrase", &self.passphrase.as_ref().map(|_| "<redacted>"))
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
