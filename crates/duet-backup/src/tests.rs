@@ -72,7 +72,7 @@ fn passphrase_round_trip_and_refusals() {
     ));
     let id = x25519::Identity::generate();
     assert!(matches!(
-        open(&sealed, &Opener::Identities(&[id.clone()])),
+        open(&sealed, &Opener::Identities(std::slice::from_ref(&id))),
         Err(BackupError::NeedsPassphrase)
     ));
     assert!(matches!(

@@ -214,12 +214,12 @@ pub(crate) fn run_duetd(mut cmd: Command, stdin: Option<&str>) -> anyhow::Result
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot run {}", duetd_path().display()))?;
-    if let Some(mut pipe) = child.stdin.take() {
-        if let Some(text) = stdin {
-            pipe.write_all(text.as_bytes())
-                .context("cannot hand the passphrase to duetd")?;
-        }
-        // Dropping the pipe closes it, so duetd never waits for more.
+    // Dropping the pipe closes it, so duetd never waits for more input.
+    if let Some(mut pipe) = child.stdin.take()
+        && let Some(text) = stdin
+    {
+        pipe.write_all(text.as_bytes())
+            .context("cannot hand the passphrase to duetd")?;
     }
     let out = child.wait_with_output()?;
     if !out.status.success() {

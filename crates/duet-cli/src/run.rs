@@ -52,11 +52,11 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             | crate::args::BackupCommand::Restore { .. }),
         ) => {
             runtime()?.block_on(crate::backup::run(&ctx.home, ctx.json, b))?;
-            return Ok(ExitCode::SUCCESS);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Passphrase(p) => {
             crate::keys::passphrase_cmd(&ctx.home, p)?;
-            return Ok(ExitCode::SUCCESS);
+            Ok(ExitCode::SUCCESS)
         }
         command => run_rest(ctx, command),
     }
