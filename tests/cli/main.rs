@@ -3,8 +3,11 @@
 
 mod harness;
 
+mod backup;
 mod durability;
 mod errors;
+mod export;
+mod keys;
 mod lifecycle;
 mod privacy;
 mod sync;

@@ -101,6 +101,29 @@ Compare the words it prints with the ones `duet peers` shows on the other device
   duet sync
   duet sync --wait --timeout 30s   # exit 0 once every reachable device has your changes")]
     Sync(SyncArgs),
+    /// Encrypted backups: create one, check one, or restore one into a new home
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// Export the journal as JSON, Markdown or the raw automerge document (plaintext!)
+    #[command(after_help = "Examples:
+  duet export --format markdown -o journal.md
+  duet export --format json | jq '.notes[].title'
+  duet export --format automerge -o journal.automerge
+
+An export is NOT encrypted: anyone who can read the file can read the journal.
+For an encrypted copy use `duet backup create`.")]
+    Export(ExportArgs),
+    /// Set, change or remove the passphrase protecting this device's key
+    #[command(subcommand)]
+    Passphrase(PassphraseCommand),
+    /// This device's public key and ids
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Make the daemon drop its keys and the journal from memory until `duet unlock`
+    #[command(
+        after_help = "Only meaningful when the device key has a passphrase (`duet passphrase set`)."
+    )]
+    Lock,
     /// Print a shell completion script
     #[command(after_help = "Examples:
   duet completions bash > ~/.local/share/bash-completion/completions/duet
@@ -380,4 +403,133 @@ pub struct DemoArgs {
     /// Keep the demo's home directory instead of deleting it
     #[arg(long)]
     pub keep: bool,
+}
+
+/// `duet backup ...`.
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Write an encrypted backup of the journal (the daemon keeps running)
+    #[command(after_help = "Examples:
+  duet backup create ~/duet-2026-11-22.age
+  duet backup create b.age --recipient age1...    # also openable by that key
+  duet backup create b.age --passphrase-file ~/.backup-pass
+
+The file is a standard age file (open it with `age -d -i keys/device.key FILE | tar t`).
+By default only this device's key opens it: keep a copy of keys/device.key somewhere safe,
+add --recipient for a key kept elsewhere, or use --passphrase-file.")]
+    Create {
+        /// The backup file to write (replaced atomically if it exists)
+        file: PathBuf,
+        /// Also encrypt to this age recipient (age1..., repeatable)
+        #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
+        recipients: Vec<String>,
+        /// Encrypt to the passphrase in the first line of FILE instead of to keys
+        #[arg(long, value_name = "FILE", conflicts_with = "recipients")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Decrypt a backup, check it completely, and say what it holds (no daemon needed)
+    #[command(after_help = "Examples:
+  duet backup verify b.age
+  duet backup verify b.age --identity old-device.key
+  duet backup verify b.age --passphrase-file ~/.backup-pass --json")]
+    Verify {
+        /// The backup file
+        file: PathBuf,
+        #[command(flatten)]
+        open: BackupOpenArgs,
+    },
+    /// Create a new home from a backup (new device key and id; your partner pairs again)
+    #[command(after_help = "Examples:
+  duet --home ~/duet-restored backup restore b.age --identity old-device.key --no-passphrase
+  duet --home ~/duet backup restore b.age --passphrase-file ~/.backup-pass --force")]
+    Restore {
+        /// The backup file
+        file: PathBuf,
+        #[command(flatten)]
+        open: BackupOpenArgs,
+        /// Replace the journal already in the home (it is lost unless you backed it up)
+        #[arg(long)]
+        force: bool,
+        /// Your name [default: that of the person whose device made the backup]
+        #[arg(long)]
+        name: Option<String>,
+        /// This device's name [default: the host name]
+        #[arg(long, value_name = "NAME")]
+        device_name: Option<String>,
+        /// Keep the new device key without a passphrase
+        #[arg(long, conflicts_with = "new_passphrase_file")]
+        no_passphrase: bool,
+        /// Protect the new device key with the passphrase in the first line of FILE
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+}
+
+/// What opens a backup.
+#[derive(Debug, Args)]
+pub struct BackupOpenArgs {
+    /// An age identity file that opens the backup [default: this home's device key]
+    #[arg(long, value_name = "FILE", conflicts_with = "passphrase_file")]
+    pub identity: Option<PathBuf>,
+    /// The backup's passphrase, in the first line of FILE
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// The formats of `duet export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object: notes, trash, checkins and boundaries, in the --json shapes
+    Json,
+    /// One readable Markdown document, grouped by kind and date
+    Markdown,
+    /// The raw automerge document (binary), loadable by any automerge implementation
+    Automerge,
+}
+
+/// `duet export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The format
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write to FILE (mode 0600) instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `duet passphrase ...`.
+#[derive(Debug, Subcommand)]
+pub enum PassphraseCommand {
+    /// Protect the device key with a passphrase
+    #[command(after_help = "Examples:
+  duet passphrase set                       # asks on the terminal
+  duet passphrase set --new-passphrase-file ~/.duet-pass")]
+    Set {
+        /// The new passphrase, in the first line of FILE
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Change the device key's passphrase
+    Change {
+        /// The current passphrase, in the first line of FILE
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        /// The new passphrase, in the first line of FILE
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Remove the passphrase (the key is then protected by file permissions only)
+    Remove {
+        /// The current passphrase, in the first line of FILE
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
+}
+
+/// `duet key ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print this device's age recipient (public key) and device id
+    Show,
 }

@@ -173,12 +173,8 @@ fn ask_passphrase(prompt: &str) -> anyhow::Result<String> {
 
 /// Runs `duetd init`. Returns the new journal's id.
 pub(crate) fn init(home: &Home, args: &InitArgs) -> anyhow::Result<String> {
-    let mut cmd = Command::new(duetd_path());
-    cmd.arg("--home")
-        .arg(home.root())
-        .arg("init")
-        .arg("--name")
-        .arg(&args.name);
+    let mut cmd = duetd(home);
+    cmd.arg("init").arg("--name").arg(&args.name);
     if let Some(d) = &args.device_name {
         cmd.arg("--device-name").arg(d);
     }
@@ -191,7 +187,7 @@ pub(crate) fn init(home: &Home, args: &InitArgs) -> anyhow::Result<String> {
     if args.no_local_discovery {
         cmd.arg("--no-local-discovery");
     }
-    let mut typed: Option<String> = None;
+    let mut typed: Option<zeroize::Zeroizing<String>> = None;
     if args.no_passphrase {
         cmd.arg("--no-passphrase");
     } else if let Some(f) = &args.passphrase_file {
@@ -205,7 +201,7 @@ pub(crate) fn init(home: &Home, args: &InitArgs) -> anyhow::Result<String> {
                 bail!("the passphrases did not match");
             }
             cmd.arg("--passphrase-stdin");
-            typed = Some(first);
+            typed = Some(zeroize::Zeroizing::new(format!("{first}\n")));
         }
     } else {
         return Err(UsageError(
@@ -214,14 +210,25 @@ pub(crate) fn init(home: &Home, args: &InitArgs) -> anyhow::Result<String> {
         )
         .into());
     }
+    run_duetd(cmd, typed.as_ref().map(|t| t.as_str()))
+}
+
+/// Runs a `duetd` offline subcommand built in `cmd`, writing `stdin` (passphrases, one per
+/// line) to its standard input. Returns its stdout, or its own `duetd: error:` line as the
+/// error.
+pub(crate) fn run_duetd(mut cmd: Command, stdin: Option<&str>) -> anyhow::Result<String> {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot run {}", duetd_path().display()))?;
-    if let (Some(pass), Some(mut stdin)) = (typed, child.stdin.take()) {
-        writeln!(stdin, "{pass}").context("cannot hand the passphrase to duetd")?;
+    // Dropping the pipe closes it, so duetd never waits for more input.
+    if let Some(mut pipe) = child.stdin.take()
+        && let Some(text) = stdin
+    {
+        pipe.write_all(text.as_bytes())
+            .context("cannot hand the passphrase to duetd")?;
     }
     let out = child.wait_with_output()?;
     if !out.status.success() {
@@ -230,10 +237,22 @@ pub(crate) fn init(home: &Home, args: &InitArgs) -> anyhow::Result<String> {
             .lines()
             .rev()
             .find_map(|l| l.strip_prefix("duetd: error: "))
-            .unwrap_or("duetd init failed");
+            .unwrap_or("duetd failed");
         bail!("{line}");
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// A `duetd --home HOME` command, ready for a subcommand.
+pub(crate) fn duetd(home: &Home) -> Command {
+    let mut cmd = Command::new(duetd_path());
+    cmd.arg("--home").arg(home.root());
+    cmd
+}
+
+/// Asks for a passphrase on the terminal, without echo.
+pub(crate) fn ask_secret(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
+    ask_passphrase(prompt).map(zeroize::Zeroizing::new)
 }
 
 /// Hands the passphrase to a locked daemon.

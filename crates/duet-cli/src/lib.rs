@@ -1,18 +1,23 @@
 //! `duet`, the command-line client, as a library.
 //!
 //! The CLI depends on the protocol crate alone: it never opens the store or touches keys.
-//! Everything goes through the daemon's socket, except `init`, which runs `duetd init` (the
-//! daemon binary owns key and store creation), and `daemon start`, which spawns `duetd`.
+//! Everything goes through the daemon's socket, except `init`, `backup verify`,
+//! `backup restore` and `passphrase`, which run offline `duetd` subcommands (the daemon
+//! binary owns keys and stores), and `daemon start`, which spawns `duetd`.
 //!
 //! Exit codes: 0 success, 1 runtime error (one line on stderr), 2 usage error.
 
 mod args;
+mod backup;
 mod connect;
 mod daemon_ctl;
 mod demo;
+mod export;
 mod input;
+mod keys;
 mod pairing;
 mod print;
+mod progress;
 mod run;
 
 use std::process::ExitCode;
@@ -27,20 +32,25 @@ pub use args::Cli;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Whether the error is our stdout being closed: an `io::Error` of kind `BrokenPipe` that did
+/// not come from talking to the daemon.
+fn stdout_closed(e: &anyhow::Error) -> bool {
+    let from_daemon = e.chain().any(|c| c.downcast_ref::<duet_proto::ClientError>().is_some());
+    !from_daemon
+        && e.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        })
+}
+
 /// The `duet` binary: parses arguments, runs the command, prints an error as one line.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run::run(cli) {
         Ok(code) => code,
-        // A reader that went away (`duet note list | head`) is not an error worth a word.
-        Err(e)
-            if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) =>
-        {
-            ExitCode::SUCCESS
-        }
+        // A reader of our stdout that went away (`duet note list | head`) is not worth a
+        // word. Only stdout: a broken pipe to the daemon is a failed request and must say so.
+        Err(e) if stdout_closed(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let mut stderr = anstream::stderr();
             let red = anstyle::Style::new()

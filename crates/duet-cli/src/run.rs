@@ -45,7 +45,25 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         home: Home::resolve(cli.home)?,
         json: cli.json,
     };
-    if let Command::Init(args) = &cli.command {
+    // Commands that run an offline `duetd` subcommand and need no daemon.
+    match cli.command {
+        Command::Backup(
+            b @ (crate::args::BackupCommand::Verify { .. }
+            | crate::args::BackupCommand::Restore { .. }),
+        ) => {
+            runtime()?.block_on(crate::backup::run(&ctx.home, ctx.json, b))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Passphrase(p) => {
+            crate::keys::passphrase_cmd(&ctx.home, p)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        command => run_rest(ctx, command),
+    }
+}
+
+fn run_rest(ctx: Ctx, command: Command) -> anyhow::Result<ExitCode> {
+    if let Command::Init(args) = &command {
         let journal_id = daemon_ctl::init(&ctx.home, args)?;
         if ctx.json {
             print::json(&json!({ "journal_id": journal_id, "home": ctx.home.root() }))?;
@@ -58,7 +76,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    runtime()?.block_on(run_async(&ctx, cli.command))
+    runtime()?.block_on(run_async(&ctx, command))
 }
 
 async fn run_async(ctx: &Ctx, command: Command) -> anyhow::Result<ExitCode> {
@@ -106,7 +124,15 @@ async fn run_async(ctx: &Ctx, command: Command) -> anyhow::Result<ExitCode> {
         Command::Peers => crate::pairing::peers(&ctx.home, ctx.json).await?,
         Command::Unpair { id } => crate::pairing::unpair(&ctx.home, ctx.json, id).await?,
         Command::Sync(s) => return crate::pairing::sync(&ctx.home, ctx.json, &s).await,
-        Command::Init(_) | Command::Completions { .. } | Command::Man | Command::Demo(_) => {
+        Command::Backup(b) => crate::backup::run(&ctx.home, ctx.json, b).await?,
+        Command::Export(e) => crate::export::run(&ctx.home, e).await?,
+        Command::Key(k) => crate::keys::key_cmd(&ctx.home, ctx.json, k).await?,
+        Command::Lock => crate::keys::lock(&ctx.home).await?,
+        Command::Init(_)
+        | Command::Passphrase(_)
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Demo(_) => {
             bail!("internal error: command dispatched twice")
         }
     }

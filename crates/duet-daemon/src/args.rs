@@ -6,7 +6,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use duet_proto::Home;
 
+use crate::backup::{OpenWith, RestoreOptions};
 use crate::init::{InitOptions, Passphrase};
+use crate::keys::PassphraseAction;
 
 /// duetd: the duet journal daemon.
 ///
@@ -20,6 +22,34 @@ pub(crate) struct Args {
     home: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// A new home's network settings (init and restore).
+#[derive(Debug, clap::Args)]
+struct NetArgs {
+    /// Relays: default, disabled, or a relay URL.
+    #[arg(long, env = "DUET_RELAY", default_value = "default")]
+    relay: String,
+    /// A fixed UDP port to listen on (0: any, remembered at first start).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// The address to listen on.
+    #[arg(long, env = "DUET_LISTEN", default_value = "0.0.0.0")]
+    listen: std::net::IpAddr,
+    /// Do not look for devices on the local network.
+    #[arg(long, env = "DUET_NO_LOCAL_DISCOVERY")]
+    no_local_discovery: bool,
+}
+
+impl NetArgs {
+    fn options(self) -> crate::init::NetOptions {
+        crate::init::NetOptions {
+            relay: self.relay,
+            port: self.port,
+            listen: self.listen,
+            local_discovery: !self.no_local_discovery,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,19 +73,84 @@ enum Command {
         /// Read the passphrase from the first line of standard input.
         #[arg(long)]
         passphrase_stdin: bool,
-        /// Relays: default, disabled, or a relay URL.
-        #[arg(long, env = "DUET_RELAY", default_value = "default")]
-        relay: String,
-        /// A fixed UDP port to listen on (0: any).
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// The address to listen on.
-        #[arg(long, default_value = "0.0.0.0")]
-        listen: std::net::IpAddr,
-        /// Do not look for devices on the local network.
-        #[arg(long)]
-        no_local_discovery: bool,
+        #[command(flatten)]
+        net: NetArgs,
     },
+    /// Decrypt and check a backup; print what it holds as JSON (run by `duet backup verify`).
+    BackupVerify {
+        /// The backup file.
+        file: PathBuf,
+        #[command(flatten)]
+        open: OpenArgs,
+    },
+    /// Create a home from a backup; print it as JSON (run by `duet backup restore`).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        #[command(flatten)]
+        open: OpenArgs,
+        /// Replace the journal already in the home.
+        #[arg(long)]
+        force: bool,
+        /// Your name [default: that of the person whose device made the backup].
+        #[arg(long)]
+        name: Option<String>,
+        /// This device's name (default: the host name).
+        #[arg(long)]
+        device_name: Option<String>,
+        /// Store the new device key without a passphrase.
+        #[arg(long, conflicts_with_all = ["new_passphrase_file", "new_passphrase_stdin"])]
+        no_passphrase: bool,
+        /// Protect the new device key with the first line of this file.
+        #[arg(long, value_name = "FILE", conflicts_with = "new_passphrase_stdin")]
+        new_passphrase_file: Option<PathBuf>,
+        /// Protect the new device key with the first line of standard input.
+        #[arg(long)]
+        new_passphrase_stdin: bool,
+        #[command(flatten)]
+        net: NetArgs,
+    },
+    /// Set, change or remove the device key's passphrase (run by `duet passphrase`).
+    Passphrase {
+        /// set, change or remove.
+        #[arg(value_parser = ["set", "change", "remove"])]
+        action: String,
+        /// The current passphrase: the first line of this file.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        /// The new passphrase: the first line of this file.
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+        /// Read the passphrases needed from standard input, one line each, current first.
+        #[arg(long, conflicts_with_all = ["passphrase_file", "new_passphrase_file"])]
+        stdin: bool,
+    },
+}
+
+/// What opens a backup.
+#[derive(Debug, clap::Args)]
+struct OpenArgs {
+    /// An age identity file that can open the backup [default: this home's device key].
+    #[arg(long, value_name = "FILE", conflicts_with = "passphrase_file")]
+    identity: Option<PathBuf>,
+    /// The backup's passphrase: the first line of this file.
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+}
+
+impl OpenArgs {
+    fn open_with(self) -> OpenWith {
+        match (self.identity, self.passphrase_file) {
+            (Some(id), _) => OpenWith::Identity(id),
+            (None, Some(f)) => OpenWith::Passphrase(Passphrase::File(f)),
+            (None, None) => OpenWith::HomeKey,
+        }
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(value)?);
+    Ok(())
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
@@ -75,10 +170,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             no_passphrase,
             passphrase_file,
             passphrase_stdin,
-            relay,
-            port,
-            listen,
-            no_local_discovery,
+            net,
         } => {
             let passphrase = match (no_passphrase, passphrase_file, passphrase_stdin) {
                 (true, _, _) => Passphrase::None,
@@ -94,16 +186,70 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
                     person_name: name,
                     device_name,
                     passphrase,
-                    net: crate::init::NetOptions {
-                        relay,
-                        port,
-                        listen,
-                        local_discovery: !no_local_discovery,
-                    },
+                    net: net.options(),
                 },
             )?;
             println!("{}", report.journal_id);
             Ok(())
+        }
+        Command::BackupVerify { file, open } => {
+            print_json(&crate::backup::verify(&home, &file, &open.open_with())?)
+        }
+        Command::Restore {
+            file,
+            open,
+            force,
+            name,
+            device_name,
+            no_passphrase,
+            new_passphrase_file,
+            new_passphrase_stdin,
+            net,
+        } => {
+            let passphrase = match (no_passphrase, new_passphrase_file, new_passphrase_stdin) {
+                (true, _, _) => Passphrase::None,
+                (false, Some(file), _) => Passphrase::File(file),
+                (false, None, true) => Passphrase::Stdin,
+                (false, None, false) => anyhow::bail!(
+                    "choose --no-passphrase, --new-passphrase-file FILE or --new-passphrase-stdin"
+                ),
+            };
+            let report = crate::backup::restore(
+                &home,
+                &RestoreOptions {
+                    file,
+                    open_with: open.open_with(),
+                    force,
+                    person_name: name,
+                    device_name,
+                    passphrase,
+                    net: net.options(),
+                },
+            )?;
+            print_json(&report)
+        }
+        Command::Passphrase {
+            action,
+            passphrase_file,
+            new_passphrase_file,
+            stdin,
+        } => {
+            let action = match action.as_str() {
+                "set" => PassphraseAction::Set,
+                "change" => PassphraseAction::Change,
+                _ => PassphraseAction::Remove,
+            };
+            let source = |file: Option<PathBuf>| match (file, stdin) {
+                (Some(f), _) => Passphrase::File(f),
+                (None, true) => Passphrase::Stdin,
+                (None, false) => Passphrase::None,
+            };
+            crate::keys::rewrap(
+                &home,
+                action,
+                &source(passphrase_file),
+                &source(new_passphrase_file),
+            )
         }
     }
 }

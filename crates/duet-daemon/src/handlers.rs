@@ -1,10 +1,11 @@
 //! One request in, one response out: maps protocol requests onto journal operations.
 
+use base64::Engine as _;
 use duet_crypto::SecretString;
 use duet_journal::{Journal, JournalError, prompts};
 use duet_proto::{
-    Created, ErrorCode, Invitation, Listing, Paired, PeerView, PromptDeck, PromptView, Request,
-    Response, SyncReport, WireError,
+    Created, DocumentBytes, ErrorCode, ExportView, Invitation, KeyView, Listing, Paired, PeerView,
+    PromptDeck, PromptView, Request, Response, SyncReport, WireError,
 };
 use duet_sync::{PeerStatus, SyncError};
 
@@ -158,6 +159,22 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
                 unreachable: unreachable.into_iter().map(peer_view).collect(),
             }));
         }
+        Request::Lock => {
+            daemon.lock().await?;
+            return Ok(Response::Done);
+        }
+        Request::KeyShow => {
+            return Ok(Response::Key(KeyView {
+                device_id: daemon.config().device_id.clone(),
+                recipient: daemon.recipient().await?,
+                passphrase_protected: daemon.key_is_protected()?,
+                endpoint_id: daemon
+                    .sync()
+                    .await
+                    .ok()
+                    .map(|s| s.endpoint_id().to_string()),
+            }));
+        }
         Request::Prompts => {
             let today = jiff::Zoned::now().date();
             return Ok(Response::Prompts(PromptDeck {
@@ -251,6 +268,37 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
             .write(move |j, now| boundary_op(j, &r.id, |j, id| j.ack_boundary(id, now)))
             .await
             .map(Response::Boundary),
+        Request::BackupCreate(b) => {
+            return crate::backup::create(daemon, &engine, b)
+                .await
+                .map(Response::BackupCreated);
+        }
+        Request::ExportEntries => {
+            let journal_id = daemon.config().journal_id.clone();
+            engine
+                .read(move |j| {
+                    let trash = j
+                        .trash()
+                        .iter()
+                        .map(|t| j.note(&j.resolve_note(&t.id)?))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok(ExportView {
+                        journal_id,
+                        exported_at: jiff::Timestamp::now(),
+                        notes: j.notes(None),
+                        trash,
+                        checkins: j.checkins(None),
+                        boundaries: j.boundaries(true),
+                    })
+                })
+                .await
+                .map(Response::Export)
+        }
+        Request::ExportDocument => engine.read(|j| Ok(j.save())).await.map(|bytes| {
+            Response::Document(DocumentBytes {
+                automerge_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+            })
+        }),
         // Handled above, or added by a newer protocol this build does not know.
         _ => {
             return Err(WireError::new(

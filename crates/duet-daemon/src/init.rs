@@ -148,7 +148,7 @@ const HOME_LEFTOVERS: &[&str] = &[
 
 /// `init` makes the home private (0700) and fills it; it must not do that to a directory that
 /// holds something else (say, `--home ~`).
-fn refuse_foreign_dir(root: &Path) -> anyhow::Result<()> {
+pub(crate) fn refuse_foreign_dir(root: &Path) -> anyhow::Result<()> {
     let Ok(entries) = fs::read_dir(root) else {
         return Ok(());
     };
@@ -164,12 +164,47 @@ fn refuse_foreign_dir(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn host_name() -> String {
+/// The host name, or a generic device name when there is none.
+pub(crate) fn host_name() -> String {
     nix::unistd::gethostname()
         .ok()
         .and_then(|h| h.into_string().ok())
         .filter(|h| !h.trim().is_empty())
         .unwrap_or_else(|| "this device".to_owned())
+}
+
+/// Writes a complete home: private directories, the device key, `config.toml`, and a store
+/// whose chunk 0 is a full save of `journal`. The store is built under a temporary name and
+/// renamed into place last, so the home counts as initialised only once everything else is
+/// there. Used by `init` and by `restore` (which may replace an existing home's files).
+pub(crate) fn write_home(
+    home: &Home,
+    key: &DeviceKey,
+    passphrase: Option<&SecretString>,
+    config: &Config,
+    journal: &mut Journal,
+) -> anyhow::Result<()> {
+    private_dir(home.root()).with_context(|| format!("cannot create {}", home.root().display()))?;
+    private_dir(&home.keys_dir())
+        .with_context(|| format!("cannot create {}", home.keys_dir().display()))?;
+    let tmp_store = home.store().with_extension("redb.partial");
+    let _ = fs::remove_file(&tmp_store);
+    {
+        let store = Store::create(&tmp_store, key, &config.journal_id)?;
+        store.append(JOURNAL_DOC, &journal.save())?;
+    }
+    fs::set_permissions(&tmp_store, fs::Permissions::from_mode(0o600))?;
+    key.write(&home.device_key(), passphrase, work_factor())?;
+    // A new network identity too (a restored home is a new device), sealed to the device
+    // key like every other secret.
+    let endpoint_secret = iroh::SecretKey::generate();
+    let sealed = key.seal_secret(&endpoint_secret.to_bytes())?;
+    write_private(&home.endpoint_key(), &sealed)
+        .with_context(|| format!("cannot write {}", home.endpoint_key().display()))?;
+    config.save(&home.config())?;
+    fs::rename(&tmp_store, home.store())?;
+    fs::File::open(home.root())?.sync_all()?;
+    Ok(())
 }
 
 /// Creates the home. Refuses if it already holds a journal; leftovers of an interrupted
@@ -193,19 +228,7 @@ pub fn init(home: &Home, opts: &InitOptions) -> anyhow::Result<InitReport> {
     let passphrase = read_passphrase(&opts.passphrase)?;
     // Check the socket path fits before creating anything.
     home.socket()?;
-    private_dir(home.root()).with_context(|| format!("cannot create {}", home.root().display()))?;
-    private_dir(&home.keys_dir())
-        .with_context(|| format!("cannot create {}", home.keys_dir().display()))?;
-
     let key = DeviceKey::generate();
-    key.write(&home.device_key(), passphrase.as_ref(), work_factor())?;
-
-    // The network identity, sealed to the device key like every other secret.
-    let endpoint_secret = iroh::SecretKey::generate();
-    let sealed = key.seal_secret(&endpoint_secret.to_bytes())?;
-    write_private(&home.endpoint_key(), &sealed)
-        .with_context(|| format!("cannot write {}", home.endpoint_key().display()))?;
-
     let config = Config {
         device_id: new_id(),
         person_id: new_id(),
@@ -215,8 +238,6 @@ pub fn init(home: &Home, opts: &InitOptions) -> anyhow::Result<InitReport> {
         listen: opts.net.listen,
         local_discovery: opts.net.local_discovery,
     };
-    config.save(&home.config())?;
-
     let me = Member {
         device_id: config.device_id.clone(),
         device_name: opts
@@ -229,16 +250,8 @@ pub fn init(home: &Home, opts: &InitOptions) -> anyhow::Result<InitReport> {
         ..Member::default()
     };
     let mut journal = Journal::create(&me, jiff::Timestamp::now())?;
+    write_home(home, &key, passphrase.as_ref(), &config, &mut journal)?;
     let journal_id = config.journal_id.clone();
-    let tmp_store = home.store().with_extension("redb.partial");
-    let _ = fs::remove_file(&tmp_store);
-    {
-        let store = Store::create(&tmp_store, &key, &journal_id)?;
-        store.append(JOURNAL_DOC, &journal.save())?;
-    }
-    fs::set_permissions(&tmp_store, fs::Permissions::from_mode(0o600))?;
-    fs::rename(&tmp_store, home.store())?;
-    fs::File::open(home.root())?.sync_all()?;
     Ok(InitReport {
         journal_id,
         device_id: config.device_id,

@@ -5,14 +5,17 @@
 //! any reply), and serves the CLI over a Unix socket ([`server::run`]). The thin `duetd`
 //! binary calls [`main`]; tests call [`server::run`] directly with a listener they bound.
 //!
-//! `duetd init` is here too, because creating keys and a store is the daemon's business: the
-//! CLI runs `duetd init` rather than linking the store.
+//! `duetd init`, `duetd restore`, `duetd backup-verify` and `duetd passphrase` are here too,
+//! because keys and stores are the daemon's business: the CLI runs these offline
+//! subcommands rather than linking the store or the crypto.
 
 mod args;
+pub mod backup;
 pub mod config;
 pub mod engine;
 mod handlers;
 pub mod init;
+pub mod keys;
 mod lockfile;
 mod logging;
 pub mod replica;

@@ -30,6 +30,9 @@ pub struct Daemon {
     thread: Mutex<Option<EngineThread>>,
     sync: RwLock<Option<SyncService<EngineReplica>>>,
     network_error: Mutex<Option<String>>,
+    /// The device's age recipient (public, not secret), learnt when the key is first read,
+    /// so backups can be encrypted to it without keeping the identity in memory.
+    recipient: Mutex<Option<String>>,
     shutdown: CancellationToken,
 }
 
@@ -48,6 +51,7 @@ impl Daemon {
             thread: Mutex::new(None),
             sync: RwLock::new(None),
             network_error: Mutex::new(None),
+            recipient: Mutex::new(None),
             shutdown: CancellationToken::new(),
         }
     }
@@ -92,17 +96,23 @@ impl Daemon {
                 ),
                 other => WireError::new(ErrorCode::Storage, other.to_string()),
             })?;
+            let recipient = key.recipient_string();
             let store = Store::open(&store_path, &key)
                 .map_err(|e| WireError::new(ErrorCode::Storage, e.to_string()))?;
             let secret = endpoint_secret(&key, &endpoint_key_path)
                 .map_err(|e| WireError::new(ErrorCode::Storage, e))?;
+            // The identity is dropped (and zeroized) here; only the store's data key stays.
+            drop(key);
             Engine::start(store, &device_id)
-                .map(|started| (started, secret))
+                .map(|started| (started, secret, recipient))
                 .map_err(|e| WireError::new(ErrorCode::Storage, e.to_string()))
         })
         .await
         .map_err(|e| WireError::new(ErrorCode::Internal, format!("unlock task failed: {e}")))??;
-        let ((handle, thread), secret) = started;
+        let ((handle, thread), secret, recipient) = started;
+        if let Ok(mut r) = self.recipient.lock() {
+            *r = Some(recipient);
+        }
         *self.engine.write().await = Some(handle.clone());
         if let Ok(mut t) = self.thread.lock() {
             *t = Some(thread);
@@ -224,6 +234,47 @@ impl Daemon {
         if let Some(thread) = thread {
             let _ = tokio::task::spawn_blocking(move || thread.stop()).await;
         }
+    }
+
+    /// Drops the journal and the data key from memory (after the last batch is on disk),
+    /// until the next `unlock`. Only meaningful for a passphrase-protected key: with a plain
+    /// key anyone who can read the home can open the journal anyway, so this refuses.
+    pub async fn lock(&self) -> Result<(), WireError> {
+        if !self.key_is_protected()? {
+            return Err(WireError::new(
+                ErrorCode::NotAllowed,
+                "the device key has no passphrase, so locking would protect nothing: set one with `duet passphrase set`",
+            ));
+        }
+        let _opening = self.opening.lock().await;
+        self.close().await;
+        tracing::info!("journal locked");
+        Ok(())
+    }
+
+    /// This device's age recipient: remembered from the last unlock, or read from a plain
+    /// key file. A protected key that was never unlocked gives a `locked` error.
+    pub async fn recipient(&self) -> Result<String, WireError> {
+        if let Some(r) = self.recipient.lock().ok().and_then(|r| r.clone()) {
+            return Ok(r);
+        }
+        let path = self.home.device_key();
+        let recipient = tokio::task::spawn_blocking(move || {
+            DeviceKey::read(&path, None).map(|k| k.recipient_string())
+        })
+        .await
+        .map_err(|e| WireError::new(ErrorCode::Internal, format!("key task failed: {e}")))?
+        .map_err(|e| match e {
+            duet_crypto::KeyError::NeedsPassphrase => WireError::new(
+                ErrorCode::Locked,
+                "the journal is locked: run `duet unlock` to give the passphrase",
+            ),
+            other => WireError::new(ErrorCode::Storage, other.to_string()),
+        })?;
+        if let Ok(mut r) = self.recipient.lock() {
+            *r = Some(recipient.clone());
+        }
+        Ok(recipient)
     }
 
     /// The status view, filled in as far as the lock state allows.

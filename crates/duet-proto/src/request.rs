@@ -59,6 +59,16 @@ pub enum Request {
     Unpair(EntryRef),
     /// Since version 1. Sync with every reachable member now, optionally waiting.
     Sync(SyncNow),
+    /// Since version 1. Write an encrypted backup of a consistent snapshot of the journal.
+    BackupCreate(BackupCreate),
+    /// Since version 1. Every entry, from one consistent snapshot, for `duet export`.
+    ExportEntries,
+    /// Since version 1. The whole automerge document, for `duet export --format automerge`.
+    ExportDocument,
+    /// Since version 1. This device's public key and ids.
+    KeyShow,
+    /// Since version 1. Drop the keys and the journal from memory until `unlock`.
+    Lock,
 }
 
 /// A new invitation.
@@ -219,4 +229,28 @@ pub struct BoundaryRevise {
     pub id: String,
     /// The new wording.
     pub text: String,
+}
+
+/// Where and to whom to write a backup.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupCreate {
+    /// The absolute path of the backup file to write (replaced atomically if it exists).
+    pub path: String,
+    /// Extra age recipients (`age1...`), besides this device. Empty for this device alone.
+    pub recipients: Vec<String>,
+    /// Encrypt to this passphrase instead of to keys. Never logged: `Debug` redacts it.
+    pub passphrase: Option<String>,
+}
+
+impl std::fmt::Debug for BackupCreate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackupCreate")
+            .field("path", &self.path)
+            .field("recipients", &self.recipients)
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BoundaryView, CheckinView, NoteView, PeerView, PromptView, StatusView, TrashItemView, WireError,
+    BackupView, BoundaryView, CheckinView, ExportView, KeyView, NoteView, PeerView, PromptView,
+    StatusView, TrashItemView, WireError,
 };
 
 /// The daemon's answer to one [`crate::Request`]. Every request gets exactly one response.
@@ -43,6 +44,14 @@ pub enum Response {
     Peers(Listing<PeerView>),
     /// Since version 1. The outcome of a sync.
     Synced(SyncReport),
+    /// Since version 1. A backup was written.
+    BackupCreated(BackupView),
+    /// Since version 1. Every entry of the journal.
+    Export(ExportView),
+    /// Since version 1. The saved automerge document.
+    Document(DocumentBytes),
+    /// Since version 1. This device's public key and ids.
+    Key(KeyView),
 }
 
 /// A new invitation.
@@ -82,6 +91,14 @@ pub struct SyncReport {
     pub synced: Vec<PeerView>,
     /// Members that could not be reached.
     pub unreachable: Vec<PeerView>,
+}
+
+/// The saved automerge document, base64-encoded (standard alphabet, padded) because frames
+/// are JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentBytes {
+    /// The bytes of `automerge::AutoCommit::save`, in base64.
+    pub automerge_base64: String,
 }
 
 /// The daemon's side of the handshake.

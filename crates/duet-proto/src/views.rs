@@ -261,3 +261,74 @@ pub struct StatusView {
     /// Whether some connected device does not yet have all of this device's changes.
     pub unsynced: bool,
 }
+
+/// What a backup holds: printed by `duet backup create`, `verify` and `restore`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupView {
+    /// The backup file.
+    pub path: String,
+    /// The backup format version.
+    pub format: u32,
+    /// The id of the journal in the backup.
+    pub journal_id: String,
+    /// When the snapshot was taken.
+    pub created_at: Timestamp,
+    /// The device that made it.
+    pub created_by_device: String,
+    /// Entry counts at the snapshot.
+    pub counts: Counts,
+    /// The size of the backup file in bytes.
+    pub size_bytes: u64,
+    /// The size of the automerge document inside, in bytes.
+    pub document_bytes: u64,
+    /// `"recipients"` (age X25519 keys) or `"passphrase"` (age scrypt).
+    pub encrypted_to: String,
+}
+
+/// A new home made from a backup, printed by `duet backup restore`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreView {
+    /// The home created.
+    pub home: String,
+    /// The journal's id (from the backup).
+    pub journal_id: String,
+    /// The new device's id.
+    pub device_id: String,
+    /// The new device's age recipient (public key).
+    pub recipient: String,
+    /// What the restored journal holds.
+    pub counts: Counts,
+    /// Whether the new device key is protected by a passphrase.
+    pub passphrase: bool,
+}
+
+/// Every entry of the journal at one instant: the shape of `duet export --format json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportView {
+    /// The journal's id.
+    pub journal_id: String,
+    /// When the snapshot was taken.
+    pub exported_at: Timestamp,
+    /// Notes not in the trash, oldest first (as `duet note list --json`).
+    pub notes: Vec<NoteView>,
+    /// Notes in the trash, whole (as `duet note show --json`), most recently deleted first.
+    pub trash: Vec<NoteView>,
+    /// Every check-in, oldest first (as `duet checkin list --json`).
+    pub checkins: Vec<CheckinView>,
+    /// Every boundary, retired ones too, oldest first (as `duet boundary list --all --json`).
+    pub boundaries: Vec<BoundaryView>,
+}
+
+/// This device's keys and ids, for `duet key show`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyView {
+    /// This device's id.
+    pub device_id: String,
+    /// The device's age recipient (`age1...`): give it to whoever should be able to make
+    /// backups this device can open.
+    pub recipient: String,
+    /// Whether the device key file is protected by a passphrase.
+    pub passphrase_protected: bool,
+    /// The device's network endpoint id, once sync exists; always `null` in this version.
+    pub endpoint_id: Option<String>,
+}

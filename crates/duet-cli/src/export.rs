@@ -1,0 +1,248 @@
+//! `duet export`: the journal in open formats, to stdout or to a private file.
+//!
+//! The daemon sends one consistent snapshot (every entry, or the automerge document); the
+//! Markdown rendering happens here, since it is presentation.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use base64::Engine as _;
+use duet_proto::{BoundaryStatus, ExportView, Home, NoteView, Request, Response};
+use jiff::Timestamp;
+
+use crate::args::{ExportArgs, ExportFormat};
+use crate::connect::call;
+use crate::progress::Spinner;
+
+/// Runs `duet export`.
+pub(crate) async fn run(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
+    let bytes = {
+        let _spinner = Spinner::start("Exporting");
+        match args.format {
+            ExportFormat::Automerge => {
+                let Response::Document(d) = call(home, Request::ExportDocument).await? else {
+                    bail!("duetd sent an unexpected answer to export");
+                };
+                base64::engine::general_purpose::STANDARD
+                    .decode(d.automerge_base64)
+                    .context("duetd sent a malformed document")?
+            }
+            format => {
+                let Response::Export(view) = call(home, Request::ExportEntries).await? else {
+                    bail!("duetd sent an unexpected answer to export");
+                };
+                if format == ExportFormat::Json {
+                    let mut out = serde_json::to_vec_pretty(&view)?;
+                    out.push(b'\n');
+                    out
+                } else {
+                    markdown(&view).into_bytes()
+                }
+            }
+        }
+    };
+    match args.output {
+        Some(path) => {
+            write_private_atomic(&path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "Exported to {} (mode 0600). This file is NOT encrypted: anyone who can read it can read your journal.",
+                path.display()
+            );
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a file with mode 0600 atomically: temp file, fsync, rename, fsync the directory.
+fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => std::env::current_dir()?,
+    };
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(path.file_name().unwrap_or_default());
+    tmp_name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(&dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn day(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d").to_string()
+}
+
+fn time(t: Timestamp) -> String {
+    t.strftime("%H:%M UTC").to_string()
+}
+
+/// Entries grouped by their UTC day, in the order given.
+fn by_day<T>(items: &[T], at: impl Fn(&T) -> Timestamp) -> Vec<(String, Vec<&T>)> {
+    let mut groups: Vec<(String, Vec<&T>)> = Vec::new();
+    for item in items {
+        let d = day(at(item));
+        match groups.last_mut() {
+            Some((last, list)) if *last == d => list.push(item),
+            _ => groups.push((d, vec![item])),
+        }
+    }
+    groups
+}
+
+fn note_md(out: &mut String, n: &NoteView) {
+    let _ = writeln!(out, "#### {}\n", n.title);
+    let mut meta = format!("*{} · {}", n.author, time(n.created_at));
+    if n.updated_at != n.created_at {
+        let _ = write!(
+            meta,
+            " · edited {} {}",
+            day(n.updated_at),
+            time(n.updated_at)
+        );
+    }
+    if let Some(d) = n.deleted_at {
+        let _ = write!(meta, " · in the trash since {} {}", day(d), time(d));
+    }
+    if !n.tags.is_empty() {
+        let _ = write!(meta, " · tags: {}", n.tags.join(", "));
+    }
+    let _ = writeln!(out, "{meta}*\n");
+    if !n.body.is_empty() {
+        let _ = writeln!(out, "{}\n", n.body.trim_end());
+    }
+}
+
+/// The whole journal as one readable Markdown document, grouped by kind, then by day (UTC).
+pub(crate) fn markdown(v: &ExportView) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# duet journal\n\nJournal `{}`, exported {} {}.\n",
+        v.journal_id,
+        day(v.exported_at),
+        time(v.exported_at)
+    );
+    let _ = writeln!(out, "## Notes\n");
+    if v.notes.is_empty() {
+        let _ = writeln!(out, "No notes.\n");
+    }
+    for (d, notes) in by_day(&v.notes, |n| n.created_at) {
+        let _ = writeln!(out, "### {d}\n");
+        for n in notes {
+            note_md(&mut out, n);
+        }
+    }
+    if !v.trash.is_empty() {
+        let _ = writeln!(out, "## Trash\n");
+        for (d, notes) in by_day(&v.trash, |n| n.created_at) {
+            let _ = writeln!(out, "### {d}\n");
+            for n in notes {
+                note_md(&mut out, n);
+            }
+        }
+    }
+    let _ = writeln!(out, "## Check-ins\n");
+    if v.checkins.is_empty() {
+        let _ = writeln!(out, "No check-ins.\n");
+    }
+    for (d, checkins) in by_day(&v.checkins, |c| c.created_at) {
+        let _ = writeln!(out, "### {d}\n");
+        for c in checkins {
+            let mut parts = Vec::new();
+            if let Some(m) = c.mood {
+                parts.push(format!("mood {m}/5"));
+            }
+            if !c.feelings.is_empty() {
+                parts.push(format!("feeling {}", c.feelings.join(", ")));
+            }
+            if let Some(need) = &c.need {
+                parts.push(format!("needs: {need}"));
+            }
+            let _ = writeln!(
+                out,
+                "- **{} · {}** {}",
+                c.author,
+                time(c.created_at),
+                parts.join("; ")
+            );
+            for a in &c.answers {
+                let prompt = a.prompt.as_deref().unwrap_or(&a.prompt_id);
+                let _ = writeln!(out, "  - *{prompt}* {}", a.text);
+            }
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "## Boundaries\n");
+    if v.boundaries.is_empty() {
+        let _ = writeln!(out, "No boundaries.\n");
+    }
+    for (d, boundaries) in by_day(&v.boundaries, |b| b.created_at) {
+        let _ = writeln!(out, "### {d}\n");
+        for b in boundaries {
+            let status = match b.status {
+                BoundaryStatus::Active => "active",
+                BoundaryStatus::Retired => "retired",
+            };
+            let ack = if b.acknowledged {
+                "acknowledged"
+            } else {
+                "not yet acknowledged"
+            };
+            let _ = writeln!(out, "#### {}\n", b.text);
+            let _ = writeln!(
+                out,
+                "*{} · {} · {status}, revision {}, {ack}*\n",
+                b.author,
+                time(b.created_at),
+                b.revision
+            );
+            if b.revisions.len() > 1 || b.revisions.iter().any(|r| !r.acks.is_empty()) {
+                for r in &b.revisions {
+                    let acks: Vec<String> = r
+                        .acks
+                        .iter()
+                        .map(|a| format!("acknowledged by {} {} {}", a.by, day(a.at), time(a.at)))
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "{}. {} ({} {}){}",
+                        r.revision,
+                        r.text,
+                        day(r.at),
+                        time(r.at),
+                        if acks.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", acks.join("; "))
+                        }
+                    );
+                }
+                let _ = writeln!(out);
+            }
+        }
+    }
+    out
+}

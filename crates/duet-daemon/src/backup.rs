@@ -1,0 +1,297 @@
+//! Backups: `backup create` inside the running daemon, and the offline `duetd backup-verify`
+//! and `duetd restore`, which need no daemon.
+//!
+//! The format itself is `duet-backup`'s business; this module takes the snapshot, picks the
+//! keys, and (for restore) turns a checked backup into a new home.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{Context, bail};
+use duet_backup::{BackupError, FORMAT_VERSION, Manifest, Opener, Sealer};
+use duet_crypto::age::x25519;
+use duet_crypto::{DeviceKey, KeyError, KeyFileKind, SecretString};
+use duet_journal::{Journal, Member};
+use duet_proto::{BackupCreate, BackupView, ErrorCode, Home, RestoreView, WireError};
+use jiff::Timestamp;
+
+use crate::config::Config;
+use crate::engine::{Engine, EngineError};
+use crate::init::{Passphrase, host_name, new_id, read_passphrase, work_factor};
+use crate::state::Daemon;
+
+fn view(path: &Path, manifest: &Manifest, size: u64, passphrase: bool) -> BackupView {
+    BackupView {
+        path: path.display().to_string(),
+        format: manifest.format,
+        journal_id: manifest.journal_id.clone(),
+        created_at: manifest.created_at,
+        created_by_device: manifest.created_by_device.clone(),
+        counts: manifest.counts,
+        size_bytes: size,
+        document_bytes: manifest
+            .member(duet_backup::DOCUMENT_MEMBER)
+            .map_or(0, |m| m.size),
+        encrypted_to: if passphrase {
+            "passphrase"
+        } else {
+            "recipients"
+        }
+        .to_owned(),
+    }
+}
+
+/// `backup create`: one consistent snapshot (a single engine read, so every write queued
+/// before it is in and none after), then encryption and the atomic write off the engine
+/// thread, so concurrent writes carry on while the file is written.
+pub(crate) async fn create(
+    daemon: &Daemon,
+    engine: &Engine,
+    req: BackupCreate,
+) -> Result<BackupView, WireError> {
+    let invalid = |m: String| WireError::new(ErrorCode::InvalidInput, m);
+    let path = PathBuf::from(&req.path);
+    if !path.is_absolute() {
+        return Err(invalid(format!(
+            "the backup path {} is not absolute",
+            req.path
+        )));
+    }
+    let by_passphrase = req.passphrase.is_some();
+    let sealer = match req.passphrase {
+        Some(_) if !req.recipients.is_empty() => {
+            return Err(invalid(
+                "a backup is encrypted either to a passphrase or to recipients, not both".into(),
+            ));
+        }
+        Some(p) if p.is_empty() => return Err(invalid("the passphrase is empty".into())),
+        Some(p) => Sealer::Passphrase {
+            passphrase: SecretString::from(p),
+            work_factor: work_factor(),
+        },
+        None => {
+            let own = daemon.recipient().await?;
+            let mut recipients = Vec::with_capacity(1 + req.recipients.len());
+            for r in std::iter::once(&own).chain(&req.recipients) {
+                let parsed = x25519::Recipient::from_str(r.trim()).map_err(|_| {
+                    invalid(format!("'{r}' is not an age X25519 recipient (age1...)"))
+                })?;
+                recipients.push(parsed);
+            }
+            Sealer::Recipients(recipients)
+        }
+    };
+    let config = daemon.config().clone();
+    let (document, manifest) = engine
+        .read(move |j| {
+            let counts = j.counts();
+            Ok((
+                j.save(),
+                Manifest {
+                    format: FORMAT_VERSION,
+                    journal_id: config.journal_id,
+                    created_at: Timestamp::now(),
+                    created_by_device: config.device_id,
+                    duet_version: env!("CARGO_PKG_VERSION").to_owned(),
+                    counts,
+                    members: Vec::new(),
+                },
+            ))
+        })
+        .await
+        .map_err(|e: EngineError| WireError::new(ErrorCode::Storage, e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let (sealed, manifest) = duet_backup::seal(manifest, &document, &sealer)
+            .map_err(|e| WireError::new(ErrorCode::Internal, e.to_string()))?;
+        duet_backup::write_private_atomic(&path, &sealed).map_err(|e| {
+            WireError::new(
+                ErrorCode::Storage,
+                format!("cannot write {}: {e}", path.display()),
+            )
+        })?;
+        tracing::info!(bytes = sealed.len(), "backup written");
+        Ok(view(&path, &manifest, sealed.len() as u64, by_passphrase))
+    })
+    .await
+    .map_err(|e| WireError::new(ErrorCode::Internal, format!("backup task failed: {e}")))?
+}
+
+/// What opens a backup offline.
+#[derive(Debug, Clone)]
+pub enum OpenWith {
+    /// An age identity file (plain, as `age-keygen` writes).
+    Identity(PathBuf),
+    /// The first line of a file, or of stdin, is the backup's passphrase.
+    Passphrase(Passphrase),
+    /// The home's own device key (it must be a plain key file).
+    HomeKey,
+}
+
+fn read_identity(path: &Path) -> anyhow::Result<Vec<x25519::Identity>> {
+    match DeviceKey::read(path, None) {
+        Ok(k) => Ok(vec![k.identity().clone()]),
+        Err(KeyError::NeedsPassphrase) => bail!(
+            "{} is protected by a passphrase; decrypt it first (`age -d -o plain.key {}`) or use a backup made to a passphrase",
+            path.display(),
+            path.display()
+        ),
+        Err(KeyError::NotAKeyFile { .. }) => {
+            bail!("{} is not an age identity file", path.display())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads, decrypts and fully checks a backup file, then loads its document as a journal.
+/// Nothing is written.
+fn open_backup(
+    home: &Home,
+    file: &Path,
+    with: &OpenWith,
+    device_id: &str,
+) -> anyhow::Result<(duet_backup::Backup, Journal, u64, bool)> {
+    let sealed = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let identities;
+    let passphrase;
+    let opener = match with {
+        OpenWith::Identity(p) => {
+            identities = read_identity(p)?;
+            Opener::Identities(&identities)
+        }
+        OpenWith::Passphrase(source) => {
+            passphrase =
+                read_passphrase(source)?.ok_or_else(|| anyhow::anyhow!("no passphrase given"))?;
+            Opener::Passphrase(&passphrase)
+        }
+        OpenWith::HomeKey => {
+            if !home.is_initialised() {
+                bail!(
+                    "no device key in {} to open the backup with: pass --identity FILE or --passphrase-file FILE",
+                    home.root().display()
+                );
+            }
+            if DeviceKey::file_kind(&home.device_key())? == KeyFileKind::Passphrase {
+                bail!(
+                    "this device's key is protected by a passphrase: pass --identity FILE or --passphrase-file FILE"
+                );
+            }
+            identities = read_identity(&home.device_key())?;
+            Opener::Identities(&identities)
+        }
+    };
+    let by_passphrase = matches!(opener, Opener::Passphrase(_));
+    let backup = duet_backup::open(&sealed, &opener).map_err(|e| match e {
+        // The default identity was not enough: say which flags would help.
+        BackupError::WrongIdentity if matches!(with, OpenWith::HomeKey) => anyhow::anyhow!(
+            "this device's key cannot open this backup: pass --identity FILE or --passphrase-file FILE"
+        ),
+        other => anyhow::anyhow!("{}: {other}", file.display()),
+    })?;
+    let journal = Journal::load(&backup.document, device_id).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: the backup's document is not a usable duet journal: {e}",
+            file.display()
+        )
+    })?;
+    if journal.counts() != backup.manifest.counts {
+        tracing::warn!("the backup's counts differ from its document's");
+    }
+    Ok((backup, journal, sealed.len() as u64, by_passphrase))
+}
+
+/// `duetd backup-verify`: decrypts, checks every checksum and loads the document.
+pub fn verify(home: &Home, file: &Path, with: &OpenWith) -> anyhow::Result<BackupView> {
+    let (backup, journal, size, by_passphrase) = open_backup(home, file, with, "verify")?;
+    let mut v = view(file, &backup.manifest, size, by_passphrase);
+    // Counts from the loaded document, not just the manifest's claim.
+    v.counts = journal.counts();
+    Ok(v)
+}
+
+/// What `restore` needs to know.
+#[derive(Debug, Clone)]
+pub struct RestoreOptions {
+    /// The backup file.
+    pub file: PathBuf,
+    /// What opens it.
+    pub open_with: OpenWith,
+    /// Replace an existing journal in the home.
+    pub force: bool,
+    /// The person's name for the new device; default: the name of the person whose device
+    /// made the backup.
+    pub person_name: Option<String>,
+    /// The new device's name; default: the host name.
+    pub device_name: Option<String>,
+    /// The passphrase for the new device key.
+    pub passphrase: Passphrase,
+    /// The new device's network settings.
+    pub net: crate::init::NetOptions,
+}
+
+/// `duetd restore`: a new home from a backup. The backup is opened and checked completely
+/// before anything is written, so a refused backup leaves no trace. The new home gets a new
+/// device key and device id; the journal id and document come from the backup, and the new
+/// device joins the journal as the person whose device made the backup.
+pub fn restore(home: &Home, opts: &RestoreOptions) -> anyhow::Result<RestoreView> {
+    let existing = home.store().exists();
+    if existing && !opts.force {
+        bail!(
+            "{} already holds a journal; pass --force to replace it, or choose another --home",
+            home.root().display()
+        );
+    }
+    // Holding the daemon's lock keeps a daemon from starting on the home being replaced.
+    let _lock = if existing {
+        Some(
+            crate::lockfile::DaemonLock::acquire(&home.lock_file(), home.root())
+                .context("stop duetd before restoring over its journal (`duet daemon stop`)")?,
+        )
+    } else {
+        None
+    };
+    if !existing {
+        crate::init::refuse_foreign_dir(home.root())?;
+    }
+    home.socket()?;
+    let device_id = new_id();
+    let (backup, mut journal, _, _) = open_backup(home, &opts.file, &opts.open_with, &device_id)?;
+    let creator = journal.member(&backup.manifest.created_by_device);
+    let person_name = opts
+        .person_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| creator.as_ref().map(|c| c.person_name.clone()))
+        .ok_or_else(|| anyhow::anyhow!("the backup does not say whose it is: pass --name NAME"))?;
+    let passphrase = read_passphrase(&opts.passphrase)?;
+    let config = Config {
+        device_id: device_id.clone(),
+        person_id: creator.map_or_else(new_id, |c| c.person_id),
+        journal_id: backup.manifest.journal_id.clone(),
+        relay: opts.net.relay.clone(),
+        port: opts.net.port,
+        listen: opts.net.listen,
+        local_discovery: opts.net.local_discovery,
+    };
+    let me = Member {
+        device_id,
+        device_name: opts
+            .device_name
+            .clone()
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(host_name),
+        person_id: config.person_id.clone(),
+        person_name: person_name.trim().to_owned(),
+        ..Member::default()
+    };
+    journal.upsert_member(&me, Timestamp::now())?;
+    let key = DeviceKey::generate();
+    crate::init::write_home(home, &key, passphrase.as_ref(), &config, &mut journal)?;
+    Ok(RestoreView {
+        home: home.root().display().to_string(),
+        journal_id: config.journal_id,
+        device_id: config.device_id,
+        recipient: key.recipient_string(),
+        counts: journal.counts(),
+        passphrase: passphrase.is_some(),
+    })
+}
