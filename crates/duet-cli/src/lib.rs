@@ -35,11 +35,16 @@ pub struct UsageError(pub String);
 /// Whether the error is our stdout being closed: an `io::Error` of kind `BrokenPipe` that did
 /// not come from talking to the daemon.
 fn stdout_closed(e: &anyhow::Error) -> bool {
-    let from_daemon = e.chain().any(|c| c.downcast_ref::<duet_proto::ClientError>().is_some());
+    let from_daemon = e
+        .chain()
+        .any(|c| c.downcast_ref::<duet_proto::ClientError>().is_some());
     !from_daemon
         && e.chain().any(|c| {
-            c.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            let io = c.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+            let json = c
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind);
+            io.or(json) == Some(std::io::ErrorKind::BrokenPipe)
         })
 }
 
