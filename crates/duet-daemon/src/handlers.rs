@@ -49,6 +49,8 @@ pub(crate) fn peer_view(p: PeerStatus) -> PeerView {
         in_sync: p.in_sync,
         last_error: p.last_error,
         phrase: p.phrase,
+        bytes_sent: p.bytes_sent,
+        bytes_received: p.bytes_received,
     }
 }
 

@@ -209,6 +209,10 @@ pub struct PeerView {
     pub last_error: Option<String>,
     /// The verification phrase of this pairing, to compare aloud.
     pub phrase: String,
+    /// Sync-message bytes sent to it since this daemon started.
+    pub bytes_sent: u64,
+    /// Sync-message bytes received from it since this daemon started.
+    pub bytes_received: u64,
 }
 
 /// How many entries of each kind the journal holds.

@@ -49,6 +49,10 @@ pub struct PeerStatus {
     pub last_error: Option<String>,
     /// The verification phrase of this pairing.
     pub phrase: String,
+    /// Sync-message bytes sent to it since start.
+    pub bytes_sent: u64,
+    /// Sync-message bytes received from it since start.
+    pub bytes_received: u64,
 }
 
 /// The result of redeeming a ticket.
@@ -86,6 +90,8 @@ struct PeerState {
     /// The dial generation of the last dial attempt that failed.
     failed_gen: Option<u64>,
     dialer: bool,
+    bytes_sent: u64,
+    bytes_received: u64,
 }
 
 struct Inner<R> {
@@ -505,6 +511,12 @@ impl<R: Replica> SessionEvents for Inner<R> {
     fn synced(&self, peer: &EndpointId) {
         lock(&self.peers).entry(*peer).or_default().last_synced = Some(Timestamp::now());
     }
+    fn traffic(&self, peer: &EndpointId, sent: usize, received: usize) {
+        let mut peers = lock(&self.peers);
+        let st = peers.entry(*peer).or_default();
+        st.bytes_sent += sent as u64;
+        st.bytes_received += received as u64;
+    }
 }
 
 struct SyncHandler<R: Replica>(Arc<Inner<R>>);
@@ -728,6 +740,8 @@ impl<R: Replica> SyncService<R> {
                 in_sync,
                 last_error: st.and_then(|s| s.last_error.clone()),
                 phrase: phrase::phrase(&self.inner.endpoint.id(), &id),
+                bytes_sent: st.map_or(0, |s| s.bytes_sent),
+                bytes_received: st.map_or(0, |s| s.bytes_received),
             });
         }
         Ok(out)

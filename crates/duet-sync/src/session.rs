@@ -11,6 +11,7 @@ use crate::replica::Replica;
 use crate::wire::{Frame, FrameStream};
 
 /// Sends every message the replica has for `peer` until it has nothing more to say.
+/// Returns the number of message bytes sent.
 async fn flush<R: Replica>(
     replica: &R,
     peer: &str,
@@ -19,8 +20,8 @@ async fn flush<R: Replica>(
     let mut sent = 0;
     while let Some(msg) = replica.generate(peer.to_owned()).await? {
         tracing::trace!(bytes = msg.len(), "sending sync message");
+        sent += msg.len();
         stream.send(&Frame::Sync(msg)).await?;
-        sent += 1;
     }
     Ok(sent)
 }
@@ -31,6 +32,8 @@ pub(crate) trait SessionEvents: Send + Sync {
     fn seen(&self, peer: &EndpointId);
     /// The peer now has our heads.
     fn synced(&self, peer: &EndpointId);
+    /// Sync-message bytes went out or came in.
+    fn traffic(&self, peer: &EndpointId, sent: usize, received: usize);
 }
 
 /// Runs the sync loop on an established, hello'd stream until the peer leaves, the session
@@ -53,7 +56,8 @@ pub(crate) async fn run<R: Replica>(
     replica.reset(peer.clone()).await?;
     let mut changes = replica.changes();
     changes.mark_unchanged();
-    flush(replica, &peer, &mut stream).await?;
+    let sent = flush(replica, &peer, &mut stream).await?;
+    events.traffic(&peer_id, sent, 0);
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
@@ -61,14 +65,17 @@ pub(crate) async fn run<R: Replica>(
                 if changed.is_err() {
                     break;
                 }
-                flush(replica, &peer, &mut stream).await?;
+                let sent = flush(replica, &peer, &mut stream).await?;
+                events.traffic(&peer_id, sent, 0);
             }
             frame = stream.recv() => match frame? {
                 Some(Frame::Sync(msg)) => {
                     tracing::trace!(bytes = msg.len(), "received sync message");
                     events.seen(&peer_id);
+                    let received = msg.len();
                     replica.receive(peer.clone(), msg).await?;
-                    flush(replica, &peer, &mut stream).await?;
+                    let sent = flush(replica, &peer, &mut stream).await?;
+                    events.traffic(&peer_id, sent, received);
                     if replica.in_sync(peer.clone()).await? {
                         events.synced(&peer_id);
                     }
