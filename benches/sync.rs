@@ -164,10 +164,20 @@ fn in_memory(n: usize) {
     a.doc_mut().merge(b.doc_mut()).expect("merge");
     b.doc_mut().merge(a.doc_mut()).expect("merge");
     for i in 0..n {
-        a.add_note(&format!("a offline {i}"), "a body of text, a sentence or two long, like most notes people write.", &[], now)
-            .expect("add");
-        b.add_note(&format!("b offline {i}"), "a body of text, a sentence or two long, like most notes people write.", &[], now)
-            .expect("add");
+        a.add_note(
+            &format!("a offline {i}"),
+            "a body of text, a sentence or two long, like most notes people write.",
+            &[],
+            now,
+        )
+        .expect("add");
+        b.add_note(
+            &format!("b offline {i}"),
+            "a body of text, a sentence or two long, like most notes people write.",
+            &[],
+            now,
+        )
+        .expect("add");
     }
     let (a_bytes, b_bytes) = (a.save(), b.save());
 
@@ -180,7 +190,8 @@ fn in_memory(n: usize) {
     mb.doc_mut().merge(ma.doc_mut()).expect("merge");
     let merge = t.elapsed();
     assert_eq!(ma.heads(), mb.heads());
-    let changes = b.doc_mut().save_after(&a.heads()).len() + a.doc_mut().save_after(&b.heads()).len();
+    let changes =
+        b.doc_mut().save_after(&a.heads()).len() + a.doc_mut().save_after(&b.heads()).len();
 
     let (mut sa, mut sb) = (
         Journal::load(&a_bytes, "a").expect("load"),
@@ -215,7 +226,11 @@ fn in_memory(n: usize) {
 
 fn main() {
     let exe = std::env::current_exe().expect("exe");
-    let bins = exe.parent().and_then(Path::parent).expect("target dir").to_owned();
+    let bins = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_owned();
     if !bins.join("duet").exists() {
         eprintln!("build the binaries first: cargo build --release");
         std::process::exit(1);

@@ -45,7 +45,9 @@ impl EndpointHooks for MemberGate {
     /// because the ticket's secret is what proves an invitation.
     async fn after_handshake<'a>(&'a self, conn: &'a Connection) -> AfterHandshakeOutcome {
         let remote = conn.remote_id();
-        if conn.alpn() == SYNC_ALPN && !self.is_allowed(&remote) {
+        // Only connections others open to us: our own dials go only to members anyway.
+        let incoming = conn.side() == iroh::endpoint::Side::Server;
+        if incoming && conn.alpn() == SYNC_ALPN && !self.is_allowed(&remote) {
             tracing::warn!(remote = %remote.fmt_short(), "refused a sync connection from a device that is not a member");
             return AfterHandshakeOutcome::Reject {
                 error_code: VarInt::from_u32(NOT_A_MEMBER),
