@@ -10,7 +10,10 @@ pub(crate) fn init() {
         .ok()
         .and_then(|v| EnvFilter::try_new(v).ok())
         .or_else(|| EnvFilter::try_from_default_env().ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
+        // iroh and its QUIC stack are chatty at info; their warnings still show.
+        .unwrap_or_else(|| {
+            EnvFilter::new("info,iroh=warn,noq=warn,noq_proto=warn,iroh_relay=warn")
+        });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -148,17 +148,37 @@ impl Daemon {
             .map_err(|e| e.to_string())?
             .ok_or("this device is not in its own members list")?;
         let gate = MemberGate::default();
-        let endpoint = match duet_sync::endpoint::build(secret.clone(), &net, gate.clone()).await {
-            Ok(ep) => ep,
-            Err(e) if net.port != 0 => {
-                tracing::warn!(port = net.port, error = %e, "the remembered port is taken; using another");
-                let any = NetConfig { port: 0, ..net };
-                duet_sync::endpoint::build(secret, &any, gate.clone())
-                    .await
-                    .map_err(|e| e.to_string())?
+        // Fall back step by step rather than run offline: first without local discovery
+        // (mDNS needs multicast, which some networks lack), then on any free port.
+        let mut attempts = vec![net.clone()];
+        if net.local_discovery {
+            attempts.push(NetConfig {
+                local_discovery: false,
+                ..net.clone()
+            });
+        }
+        if net.port != 0 {
+            attempts.push(NetConfig {
+                local_discovery: false,
+                port: 0,
+                ..net.clone()
+            });
+        }
+        let mut last_error = String::new();
+        let mut endpoint = None;
+        for attempt in &attempts {
+            match duet_sync::endpoint::build(secret.clone(), attempt, gate.clone()).await {
+                Ok(ep) => {
+                    endpoint = Some(ep);
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, port = attempt.port, local_discovery = attempt.local_discovery, "network start failed; trying a fallback");
+                    last_error = e.to_string();
+                }
             }
-            Err(e) => return Err(e.to_string()),
-        };
+        }
+        let endpoint = endpoint.ok_or(last_error)?;
         // Remember the port: peers that know this device's address find it again after a
         // restart even without relays or local discovery.
         if config.port == 0

@@ -3,9 +3,8 @@
 use duet_proto::*;
 use serde_json::from_str;
 
-use crate::examples::{
-    self, BACKUP_PASSPHRASE, ERROR_CODES, TICKET, UNLOCK_PASSPHRASE, backup_create, invitation,
-};
+use crate::examples::{self, ERROR_CODES};
+use crate::fixtures::{BACKUP_PASSPHRASE, TICKET, UNLOCK_PASSPHRASE, backup_create, invitation};
 
 #[test]
 fn unknown_or_missing_type_tag_is_refused() {

@@ -6,6 +6,7 @@
 
 mod decode;
 mod examples;
+mod fixtures;
 mod frame;
 mod golden;
 mod home;
