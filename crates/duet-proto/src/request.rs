@@ -131,7 +131,8 @@ impl std::fmt::Debug for Unlock {
 /// Names an entry by its full id or a unique prefix of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryRef {
-    /// Full id or unique prefix (at least one hex digit).
+    /// Full id or unique prefix (at least one hex digit); for `unpair`, also an endpoint id
+    /// prefix or a device name.
     pub id: String,
 }
 

@@ -210,8 +210,10 @@ pub struct PeerView {
     /// The verification phrase of this pairing, to compare aloud.
     pub phrase: String,
     /// Sync-message bytes sent to it since this daemon started.
+    #[serde(default)]
     pub bytes_sent: u64,
     /// Sync-message bytes received from it since this daemon started.
+    #[serde(default)]
     pub bytes_received: u64,
 }
 
@@ -257,12 +259,16 @@ pub struct StatusView {
     /// Every device of the journal, this one included.
     pub members: Vec<MemberView>,
     /// This device's network identity, once the network is up.
+    #[serde(default)]
     pub endpoint_id: Option<String>,
     /// Why the network is not up, if it is not.
+    #[serde(default)]
     pub network_error: Option<String>,
     /// The paired devices and their connection state.
+    #[serde(default)]
     pub peers: Vec<PeerView>,
     /// Whether some connected device does not yet have all of this device's changes.
+    #[serde(default)]
     pub unsynced: bool,
 }
 
@@ -333,6 +339,6 @@ pub struct KeyView {
     pub recipient: String,
     /// Whether the device key file is protected by a passphrase.
     pub passphrase_protected: bool,
-    /// The device's network endpoint id, once sync exists; always `null` in this version.
+    /// The device's network (iroh endpoint) id; `null` while the network is not running.
     pub endpoint_id: Option<String>,
 }
