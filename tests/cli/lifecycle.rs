@@ -295,19 +295,53 @@ fn completions_man_and_help() {
     let d = Duet::new();
     assert!(d.ok(&["completions", "bash"]).contains("duet"));
     assert!(d.ok(&["man"]).contains(".TH"));
+    // Every command a person can type has examples in its --help.
     for cmd in [
-        vec!["note", "add"],
-        vec!["note", "edit"],
-        vec!["checkin"],
-        vec!["boundary", "add"],
-        vec!["init"],
-        vec!["status"],
+        "init",
+        "daemon start",
+        "daemon stop",
+        "daemon status",
+        "status",
+        "unlock",
+        "note add",
+        "note list",
+        "note show",
+        "note edit",
+        "note rm",
+        "note restore",
+        "trash",
+        "checkin",
+        "checkin list",
+        "prompts",
+        "boundary add",
+        "boundary list",
+        "boundary show",
+        "boundary revise",
+        "boundary retire",
+        "boundary ack",
+        "invite",
+        "pair",
+        "peers",
+        "unpair",
+        "sync",
+        "backup create",
+        "backup verify",
+        "backup restore",
+        "export",
+        "passphrase set",
+        "passphrase change",
+        "passphrase remove",
+        "key show",
+        "lock",
+        "completions",
+        "man",
+        "demo",
     ] {
-        let mut args = cmd.clone();
+        let mut args: Vec<&str> = cmd.split(' ').collect();
         args.push("--help");
         assert!(
             d.ok(&args).contains("Examples"),
-            "{cmd:?} --help has no examples"
+            "`duet {cmd} --help` has no examples"
         );
     }
 }

@@ -56,6 +56,9 @@ pub enum Command {
     #[command(subcommand)]
     Note(NoteCommand),
     /// Notes in the trash, restorable with `duet note restore ID`
+    #[command(after_help = "Examples:
+  duet trash
+  duet trash --json | jq '.[].id'")]
     Trash,
     /// Record how you are, or list check-ins
     #[command(args_conflicts_with_subcommands = true)]
@@ -66,6 +69,9 @@ pub enum Command {
   duet checkin list --since 7d")]
     Checkin(CheckinArgs),
     /// List the deck of check-in prompts, and today's
+    #[command(after_help = "Examples:
+  duet prompts
+  duet prompts --json | jq -r '.today[].text'")]
     Prompts,
     /// Boundaries: what you need, acknowledged by your partner
     #[command(subcommand)]
@@ -120,9 +126,10 @@ For an encrypted copy use `duet backup create`.")]
     #[command(subcommand)]
     Key(KeyCommand),
     /// Make the daemon drop its keys and the journal from memory until `duet unlock`
-    #[command(
-        after_help = "Only meaningful when the device key has a passphrase (`duet passphrase set`)."
-    )]
+    #[command(after_help = "Examples:
+  duet lock                 # leaving the computer; `duet unlock` to open again
+
+Only meaningful when the device key has a passphrase (`duet passphrase set`).")]
     Lock,
     /// Print a shell completion script
     #[command(after_help = "Examples:
@@ -231,10 +238,17 @@ pub struct UnlockArgs {
 #[derive(Debug, Subcommand)]
 pub enum DaemonCommand {
     /// Start duetd in the background; returns once it answers
+    #[command(after_help = "Examples:
+  duet daemon start
+  DUET_HOME=~/other-journal duet daemon start")]
     Start,
     /// Ask duetd to finish its writes and exit
+    #[command(after_help = "Examples:
+  duet daemon stop")]
     Stop,
     /// Say whether duetd is running (exit code 1 if not)
+    #[command(after_help = "Examples:
+  duet daemon status || duet daemon start")]
     Status,
 }
 
@@ -304,11 +318,16 @@ pub enum NoteCommand {
         untags: Vec<String>,
     },
     /// Move a note to the trash (restorable)
+    #[command(after_help = "Examples:
+  duet note rm 01a2b3c4d5
+  duet trash")]
     Rm {
         /// The note's id or a unique prefix of it
         id: String,
     },
     /// Bring a note back from the trash
+    #[command(after_help = "Examples:
+  duet note restore 01a2b3c4d5")]
     Restore {
         /// The note's id or a unique prefix of it
         id: String,
@@ -368,17 +387,24 @@ pub enum BoundaryCommand {
         text: String,
     },
     /// List active boundaries
+    #[command(after_help = "Examples:
+  duet boundary list
+  duet boundary list --all --json")]
     List {
         /// Include retired boundaries
         #[arg(long)]
         all: bool,
     },
     /// Show one boundary with its revisions and acknowledgements
+    #[command(after_help = "Examples:
+  duet boundary show 01a2b3c4d5")]
     Show {
         /// The boundary's id or a unique prefix of it
         id: String,
     },
     /// Reword your boundary; your partner acknowledges the new wording
+    #[command(after_help = "Examples:
+  duet boundary revise 01a2b3c4d5 \"An hour to myself after work\"")]
     Revise {
         /// The boundary's id or a unique prefix of it
         id: String,
@@ -386,11 +412,15 @@ pub enum BoundaryCommand {
         text: String,
     },
     /// Withdraw your boundary (it stays in the history)
+    #[command(after_help = "Examples:
+  duet boundary retire 01a2b3c4d5")]
     Retire {
         /// The boundary's id or a unique prefix of it
         id: String,
     },
     /// Acknowledge your partner's boundary, as currently worded
+    #[command(after_help = "Examples:
+  duet boundary ack 01a2b3c4d5")]
     Ack {
         /// The boundary's id or a unique prefix of it
         id: String,
@@ -511,6 +541,9 @@ pub enum PassphraseCommand {
         new_passphrase_file: Option<PathBuf>,
     },
     /// Change the device key's passphrase
+    #[command(after_help = "Examples:
+  duet passphrase change                    # asks on the terminal
+  duet passphrase change --passphrase-file old.txt --new-passphrase-file new.txt")]
     Change {
         /// The current passphrase, in the first line of FILE
         #[arg(long, value_name = "FILE")]
@@ -520,6 +553,8 @@ pub enum PassphraseCommand {
         new_passphrase_file: Option<PathBuf>,
     },
     /// Remove the passphrase (the key is then protected by file permissions only)
+    #[command(after_help = "Examples:
+  duet passphrase remove --passphrase-file ~/.duet-pass")]
     Remove {
         /// The current passphrase, in the first line of FILE
         #[arg(long, value_name = "FILE")]
@@ -531,5 +566,8 @@ pub enum PassphraseCommand {
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Print this device's age recipient (public key) and device id
+    #[command(after_help = "Examples:
+  duet key show
+  duet backup create extra.age --recipient \"$(duet key show --json | jq -r .recipient)\"")]
     Show,
 }
