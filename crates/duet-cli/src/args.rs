@@ -185,7 +185,7 @@ pub struct InitArgs {
     )]
     pub listen: std::net::IpAddr,
     /// Do not look for paired devices on the local network (mDNS)
-    #[arg(long, env = "DUET_NO_LOCAL_DISCOVERY")]
+    #[arg(long, env = "DUET_NO_LOCAL_DISCOVERY", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_local_discovery: bool,
 }
 

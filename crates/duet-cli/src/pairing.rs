@@ -44,9 +44,16 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
     else {
         return Err(unexpected("invite"));
     };
-    if json_out && !args.wait {
+    if json_out && args.wait {
+        // Two JSON lines: the ticket now (it must be handed over before anything can
+        // happen), the pairing when it does.
+        println!(
+            "{}",
+            json!({ "ticket": inv.ticket, "expires_at": inv.expires_at })
+        );
+    } else if json_out {
         print::json(&json!({ "ticket": inv.ticket, "expires_at": inv.expires_at }))?;
-    } else if !json_out {
+    } else {
         println!("{}", inv.ticket);
     }
     if !json_out {
@@ -69,7 +76,7 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
             .find(|p| !before.contains(&p.device_id))
         {
             if json_out {
-                print::json(&json!({ "ticket": inv.ticket, "paired": p }))?;
+                println!("{}", json!({ "paired": p }));
             } else {
                 eprintln!(
                     "Paired with {} on {}. Check that they see the same words:\n  {}",

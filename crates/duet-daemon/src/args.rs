@@ -37,7 +37,7 @@ struct NetArgs {
     #[arg(long, env = "DUET_LISTEN", default_value = "0.0.0.0")]
     listen: std::net::IpAddr,
     /// Do not look for devices on the local network.
-    #[arg(long, env = "DUET_NO_LOCAL_DISCOVERY")]
+    #[arg(long, env = "DUET_NO_LOCAL_DISCOVERY", value_parser = clap::builder::BoolishValueParser::new())]
     no_local_discovery: bool,
 }
 

@@ -117,8 +117,8 @@ impl Engine {
         self.submit(true, f).await
     }
 
-    /// Ticks after every batch that changed the document and reached the disk: the sync
-    /// layer pushes changes to peers on it.
+    /// Ticks after every durable batch that held a successful write (which usually, not
+    /// always, changed the document): the sync layer pushes changes to peers on it.
     pub fn changes(&self) -> watch::Receiver<u64> {
         self.changes.clone()
     }

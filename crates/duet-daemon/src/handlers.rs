@@ -128,7 +128,6 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
             return Ok(Response::Peers(Listing { items }));
         }
         Request::Unpair(r) => {
-            let sync = daemon.sync().await?;
             let engine = daemon.engine().await?;
             let member = engine
                 .write(move |j, now| {
@@ -138,7 +137,7 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
                 })
                 .await
                 .map_err(wire)?;
-            if let Some(ep) = &member.endpoint_id {
+            if let (Some(ep), Ok(sync)) = (&member.endpoint_id, daemon.sync().await) {
                 sync.disconnect(ep).await;
             }
             return Ok(Response::Done);

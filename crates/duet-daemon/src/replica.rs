@@ -89,8 +89,17 @@ impl Replica for EngineReplica {
             addrs: r.addrs,
             removed_at: None,
         };
+        let is_self = r.is_self;
         self.engine
             .write(move |j, now| {
+                // A device that learnt it was removed stays removed: only another member
+                // (pairing it again) may bring it back.
+                if is_self
+                    && j.member(&member.device_id)
+                        .is_some_and(|m| m.removed_at.is_some())
+                {
+                    return Ok(());
+                }
                 // A record that exists and is the same needs no change (and makes none).
                 if j.member(&member.device_id).is_some_and(|m| {
                     m.removed_at.is_none()

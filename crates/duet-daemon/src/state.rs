@@ -122,6 +122,9 @@ impl Daemon {
         match self.start_sync(handle, secret).await {
             Ok(sync) => {
                 tracing::info!(endpoint = %sync.endpoint_id(), "network up");
+                if let Ok(mut n) = self.network_error.lock() {
+                    *n = None;
+                }
                 *self.sync.write().await = Some(sync);
             }
             Err(e) => {

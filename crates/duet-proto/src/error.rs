@@ -26,7 +26,7 @@ pub enum ErrorCode {
     Storage,
     /// The daemon is shutting down and takes no new work.
     ShuttingDown,
-    /// Networking failed: the other device is unreachable, refused, or the network is down.
+    /// Networking failed: the other device is unreachable or the network is down.
     Network,
     /// An invitation ticket is malformed, expired, used, or refused.
     Ticket,

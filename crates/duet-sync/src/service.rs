@@ -317,6 +317,9 @@ impl<R: Replica> Inner<R> {
                 Err(_) => None,
             };
             let Some(record) = record else { break };
+            // Mark every request seen so far as handled by this round: one arriving during
+            // the dial below wakes the wait that follows it.
+            gen_rx.borrow_and_update();
             let wait = if self.connected(&peer) {
                 backoff = BACKOFF_MIN;
                 Duration::from_secs(5)
@@ -339,7 +342,6 @@ impl<R: Replica> Inner<R> {
                     }
                 }
             };
-            gen_rx.mark_unchanged();
             tokio::select! {
                 _ = self.shutdown.cancelled() => break,
                 _ = tokio::time::sleep(wait) => {}
@@ -360,6 +362,15 @@ impl<R: Replica> Inner<R> {
             return;
         };
         self.gate.set(records.iter().map(|(id, _)| *id));
+        // A removal that arrived by sync ends the session with that device too.
+        for (id, st) in lock(&self.peers).iter_mut() {
+            if !records.iter().any(|(r, _)| r == id)
+                && let Some(s) = st.session.take()
+            {
+                tracing::info!(peer = %id.fmt_short(), "no longer a member: closing its session");
+                s.cancel.cancel();
+            }
+        }
         for (id, _) in records {
             let start = {
                 let mut peers = lock(&self.peers);
@@ -681,8 +692,31 @@ impl<R: Replica> SyncService<R> {
         if let Ok(mut j) = self.inner.journal_id.write() {
             j.clone_from(&journal_id);
         }
-        if let (Some(p), Ok(mut m)) = (same_person, self.inner.me.write()) {
-            m.person_id = p;
+        if let Some(p) = same_person {
+            let me = {
+                let Ok(mut m) = self.inner.me.write() else {
+                    return Err(SyncError::Protocol("state lock poisoned".into()));
+                };
+                m.person_id = p;
+                m.person_name.clone_from(&member.person_name);
+                m.clone()
+            };
+            self.inner
+                .replica
+                .upsert_member(PeerRecord {
+                    member: me,
+                    endpoint_id: Some(self.inner.endpoint.id().to_string()),
+                    addrs: self
+                        .inner
+                        .endpoint
+                        .addr()
+                        .ip_addrs()
+                        .map(ToString::to_string)
+                        .collect(),
+                    removed: false,
+                    is_self: true,
+                })
+                .await?;
         }
         self.inner
             .replica
