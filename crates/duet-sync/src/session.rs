@@ -72,10 +72,11 @@ pub(crate) async fn run<R: Replica>(
                 Some(Frame::Sync(msg)) => {
                     tracing::trace!(bytes = msg.len(), "received sync message");
                     events.seen(&peer_id);
-                    let received = msg.len();
+                    // Counted on arrival, so a session cut short still accounts for it.
+                    events.traffic(&peer_id, 0, msg.len());
                     replica.receive(peer.clone(), msg).await?;
                     let sent = flush(replica, &peer, &mut stream).await?;
-                    events.traffic(&peer_id, sent, received);
+                    events.traffic(&peer_id, sent, 0);
                     if replica.in_sync(peer.clone()).await? {
                         events.synced(&peer_id);
                     }
