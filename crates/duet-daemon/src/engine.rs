@@ -114,7 +114,7 @@ impl Engine {
         T: Send + 'static,
         F: FnOnce(&mut Journal, Timestamp) -> Result<T, JournalError> + Send + 'static,
     {
-        self.submit(true, f).await
+        self.submit(true, move |j, _, now| Ok(f(j, now)?)).await
     }
 
     /// Ticks after every durable batch that held a successful write (which usually, not
@@ -129,28 +129,7 @@ impl Engine {
         T: Send + 'static,
         F: FnOnce(&mut Journal, &mut Store) -> Result<T, EngineError> + Send + 'static,
     {
-        let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |journal, store, _| {
-            let result = f(journal, store);
-            if result.is_err() {
-                journal.doc_mut().rollback();
-            }
-            let changed = result.is_ok();
-            let reply: Reply = Box::new(move |persisted| {
-                let answer = match (result, persisted) {
-                    (Err(e), _) => Err(e),
-                    (Ok(_), Err(e)) => Err(EngineError::Storage(e.to_string())),
-                    (Ok(v), Ok(())) => Ok(v),
-                };
-                let _ = tx.send(answer);
-            });
-            (changed, reply)
-        });
-        self.tx
-            .send(Msg::Job(job))
-            .await
-            .map_err(|_| EngineError::Stopped)?;
-        rx.await.map_err(|_| EngineError::Stopped)?
+        self.submit(true, move |j, store, _| f(j, store)).await
     }
 
     /// Runs `f` against the journal, after every write queued before it.
@@ -159,17 +138,19 @@ impl Engine {
         T: Send + 'static,
         F: FnOnce(&mut Journal) -> Result<T, JournalError> + Send + 'static,
     {
-        self.submit(false, move |j, _| f(j)).await
+        self.submit(false, move |j, _, _| Ok(f(j)?)).await
     }
 
+    /// Queues `f` and waits for its answer, which comes only once the batch it ran in is
+    /// durable (for writes). A failed `f` has its partial changes rolled back.
     async fn submit<T, F>(&self, writes: bool, f: F) -> Result<T, EngineError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Journal, Timestamp) -> Result<T, JournalError> + Send + 'static,
+        F: FnOnce(&mut Journal, &mut Store, Timestamp) -> Result<T, EngineError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |journal, _store, now| {
-            let result = f(journal, now);
+        let job: Job = Box::new(move |journal, store, now| {
+            let result = f(journal, store, now);
             if result.is_err() {
                 // Drop whatever the failed operation had applied before it failed.
                 journal.doc_mut().rollback();
@@ -177,7 +158,7 @@ impl Engine {
             let changed = writes && result.is_ok();
             let reply: Reply = Box::new(move |persisted| {
                 let answer = match (result, persisted) {
-                    (Err(e), _) => Err(EngineError::Journal(e)),
+                    (Err(e), _) => Err(e),
                     (Ok(_), Err(e)) if changed => Err(EngineError::Storage(e.to_string())),
                     (Ok(v), _) => Ok(v),
                 };

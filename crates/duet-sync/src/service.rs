@@ -139,6 +139,20 @@ fn addrs_of(record: &PeerRecord, id: EndpointId) -> EndpointAddr {
     )
 }
 
+/// Accepts the stream a peer opened and reads its first control message (`what`, for the
+/// timeout's message).
+async fn accept_first(conn: &Connection, what: &str) -> Result<(FrameStream, Control), SyncError> {
+    let (send, recv) = conn
+        .accept_bi()
+        .await
+        .map_err(|e| SyncError::Protocol(e.to_string()))?;
+    let mut stream = FrameStream::new(send, recv);
+    let first = tokio::time::timeout(DIAL_TIMEOUT, stream.recv_control())
+        .await
+        .map_err(|_| SyncError::Timeout(format!("waiting for {what}")))??;
+    Ok((stream, first))
+}
+
 /// The sync-state key of one session with one peer.
 fn state_key(peer: &EndpointId, session: u64) -> String {
     format!("{peer}/{session}")
@@ -397,14 +411,7 @@ impl<R: Replica> Inner<R> {
     }
 
     async fn accept_sync(self: Arc<Self>, conn: Connection) -> Result<(), SyncError> {
-        let (send, recv) = conn
-            .accept_bi()
-            .await
-            .map_err(|e| SyncError::Protocol(e.to_string()))?;
-        let mut stream = FrameStream::new(send, recv);
-        let hello = tokio::time::timeout(DIAL_TIMEOUT, stream.recv_control())
-            .await
-            .map_err(|_| SyncError::Timeout("waiting for the hello".into()))??;
+        let (mut stream, hello) = accept_first(&conn, "the hello").await?;
         let Control::SyncHello { journal_id, addr } = hello else {
             return Err(SyncError::Protocol("expected a hello".into()));
         };
@@ -430,14 +437,7 @@ impl<R: Replica> Inner<R> {
     }
 
     async fn accept_pair(self: Arc<Self>, conn: Connection) -> Result<(), SyncError> {
-        let (send, recv) = conn
-            .accept_bi()
-            .await
-            .map_err(|e| SyncError::Protocol(e.to_string()))?;
-        let mut stream = FrameStream::new(send, recv);
-        let request = tokio::time::timeout(DIAL_TIMEOUT, stream.recv_control())
-            .await
-            .map_err(|_| SyncError::Timeout("waiting for the pairing request".into()))??;
+        let (mut stream, request) = accept_first(&conn, "the pairing request").await?;
         let Control::PairRequest {
             secret,
             journal_id,
