@@ -261,3 +261,36 @@ fn an_unpaired_device_is_refused() {
     assert_eq!(b.run(&["note", "show", &secret]).code, 1);
     assert_eq!(a.json(&["peers"]).as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn pairing_guards_a_shared_journal_and_survives_restarts_clearly() {
+    let a = Duet::person("Alice", "laptop");
+    let b = Duet::person("Bob", "phone");
+    let c = Duet::person("Carol", "desk");
+    a.pair(&b);
+    b.synced();
+
+    // Bob already shares a journal with Alice: joining Carol's would carry Alice's entries
+    // to Carol. Refused, and nothing changes on either side.
+    let ticket = c.ok(&["invite"]);
+    let e = b.fails(&["pair", ticket.trim()], 1);
+    assert!(e.stderr.contains("already shares a journal"), "{e:?}");
+    assert_eq!(members(&c).len(), 1);
+    assert_eq!(members(&b).len(), 2);
+
+    // Invitations live in the daemon's memory: after a restart the ticket is refused, and
+    // the message says why.
+    let d = Duet::person("Dan", "tablet");
+    let ticket = c.ok(&["invite"]);
+    c.stop();
+    c.start();
+    let e = d.fails(&["pair", ticket.trim()], 1);
+    assert!(e.stderr.contains("no invitation is open"), "{e:?}");
+
+    // A ticket can come on stdin, out of argv and shell history.
+    let ticket = c.ok(&["invite"]);
+    let out = d.run_with_stdin(&["pair", "-"], ticket.as_bytes());
+    assert_eq!(out.code, 0, "{out:?}");
+    d.synced();
+    assert_eq!(members(&c), members(&d));
+}

@@ -85,9 +85,10 @@ pub enum Command {
     /// Join the journal of the device that printed TICKET
     #[command(after_help = "Examples:
   duet pair duet1mfrgg...
+  duet pair - < ticket.txt           # keeps the ticket out of shell history
 Compare the words it prints with the ones `duet peers` shows on the other device.")]
     Pair {
-        /// The ticket `duet invite` printed on the other device
+        /// The ticket `duet invite` printed on the other device (`-`: read it from stdin)
         ticket: String,
     },
     /// List paired devices: connected, last seen, last synced

@@ -94,6 +94,16 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
 
 /// `duet pair TICKET`.
 pub(crate) async fn pair(home: &Home, json_out: bool, ticket: String) -> anyhow::Result<()> {
+    // `-` reads the ticket from stdin, keeping the credential out of argv and shell history.
+    let ticket = if ticket == "-" {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| anyhow::anyhow!("cannot read the ticket from stdin: {e}"))?;
+        line.trim().to_owned()
+    } else {
+        ticket
+    };
     let Response::Paired(p) = call(home, Request::Pair(Pair { ticket })).await? else {
         return Err(unexpected("pair"));
     };
@@ -159,6 +169,8 @@ pub(crate) async fn sync(home: &Home, json_out: bool, args: &SyncArgs) -> anyhow
     }
     if json_out {
         print::json(&report)?;
+    } else if report.synced.is_empty() && report.unreachable.is_empty() && args.wait {
+        eprintln!("No paired devices: nothing to sync. Invite one with `duet invite`.");
     } else if !args.wait {
         eprintln!("Syncing with every reachable device in the background.");
     } else {

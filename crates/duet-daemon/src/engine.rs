@@ -156,11 +156,16 @@ impl Engine {
                 journal.doc_mut().rollback();
             }
             let changed = writes && result.is_ok();
+            // Operations commit only as their last step, so a failed one leaves nothing
+            // committed behind; rollback drops what it had applied before failing.
             let reply: Reply = Box::new(move |persisted| {
+                // When the batch could not be saved, the document was reloaded from disk:
+                // whatever any job in it saw or produced (a read, a sync message) may show
+                // changes that no longer exist, so every job in it fails.
                 let answer = match (result, persisted) {
                     (Err(e), _) => Err(e),
-                    (Ok(_), Err(e)) if changed => Err(EngineError::Storage(e.to_string())),
-                    (Ok(v), _) => Ok(v),
+                    (Ok(_), Err(e)) => Err(EngineError::Storage(e.to_string())),
+                    (Ok(v), Ok(())) => Ok(v),
                 };
                 let _ = tx.send(answer);
             });

@@ -125,22 +125,26 @@ impl Replica for EngineReplica {
         let config_path = self.config_path.clone();
         self.engine
             .with_store(move |j, store| {
-                store
-                    .set_journal_id(&journal_id)
-                    .map_err(|e| EngineError::Storage(e.to_string()))?;
+                // The config first (an atomic file replace): it is what the daemon reads
+                // the journal id from; then the store's copy; the member change last, so a
+                // failure leaves no committed change behind in memory.
                 let mut config =
                     Config::load(&config_path).map_err(|e| EngineError::Storage(e.to_string()))?;
-                config.journal_id = journal_id;
+                config.journal_id.clone_from(&journal_id);
                 if let Some(p) = &person_id {
                     config.person_id.clone_from(p);
-                    if let Some(mut me) = j.me() {
-                        me.person_id.clone_from(p);
-                        j.upsert_member(&me, jiff::Timestamp::now())?;
-                    }
                 }
                 config
                     .save(&config_path)
-                    .map_err(|e| EngineError::Storage(e.to_string()))
+                    .map_err(|e| EngineError::Storage(e.to_string()))?;
+                store
+                    .set_journal_id(&journal_id)
+                    .map_err(|e| EngineError::Storage(e.to_string()))?;
+                if let (Some(p), Some(mut me)) = (&person_id, j.me()) {
+                    me.person_id.clone_from(p);
+                    j.upsert_member(&me, jiff::Timestamp::now())?;
+                }
+                Ok(())
             })
             .await
             .map_err(err)

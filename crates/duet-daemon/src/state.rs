@@ -249,7 +249,9 @@ impl Daemon {
     /// Stops the engine and waits until its last batch is on disk, even if engine handles
     /// are still held by connections that did not finish in time.
     pub async fn close(&self) {
-        if let Some(sync) = self.sync.write().await.take() {
+        // Take it out first: holding the lock through the shutdown would stall `status`.
+        let sync = self.sync.write().await.take();
+        if let Some(sync) = sync {
             sync.shutdown().await;
         }
         self.engine.write().await.take();

@@ -1,6 +1,7 @@
 //! Only members get in: the allow-list and the endpoint hook that enforces it.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use iroh::EndpointId;
@@ -16,6 +17,8 @@ pub const NOT_A_MEMBER: u32 = 403;
 #[derive(Debug, Clone, Default)]
 pub struct MemberGate {
     allowed: Arc<RwLock<HashSet<EndpointId>>>,
+    /// Unix seconds until which pairing connections are accepted (an invitation is open).
+    pairing_until: Arc<AtomicI64>,
 }
 
 impl MemberGate {
@@ -31,6 +34,15 @@ impl MemberGate {
         if let Ok(mut allowed) = self.allowed.write() {
             allowed.insert(id);
         }
+    }
+
+    /// Accepts pairing connections until `unix_secs` (0: none).
+    pub fn open_pairing_until(&self, unix_secs: i64) {
+        self.pairing_until.store(unix_secs, Ordering::Relaxed);
+    }
+
+    fn pairing_open(&self) -> bool {
+        jiff::Timestamp::now().as_second() <= self.pairing_until.load(Ordering::Relaxed)
     }
 
     /// Whether `id` may replicate.
@@ -52,6 +64,15 @@ impl EndpointHooks for MemberGate {
             return AfterHandshakeOutcome::Reject {
                 error_code: VarInt::from_u32(NOT_A_MEMBER),
                 reason: b"not a member of this journal".to_vec(),
+            };
+        }
+        // Pairing is open only while an invitation is: otherwise nobody has a reason to
+        // speak it, and an unauthenticated stranger gets nothing to hold on to.
+        if incoming && conn.alpn() == crate::PAIR_ALPN && !self.pairing_open() {
+            tracing::info!(remote = %remote.fmt_short(), "refused a pairing connection: no invitation is open");
+            return AfterHandshakeOutcome::Reject {
+                error_code: VarInt::from_u32(NOT_A_MEMBER),
+                reason: b"no invitation is open on this device (it may have restarted or been locked); ask for a new one".to_vec(),
             };
         }
         AfterHandshakeOutcome::Accept

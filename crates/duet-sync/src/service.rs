@@ -69,7 +69,9 @@ pub struct PairOutcome {
 struct Invite {
     secret: [u8; 32],
     expires_at: i64,
-    used: bool,
+    /// The device that redeemed it: the same device may redeem it again (a retry after a
+    /// lost answer), no other may.
+    redeemed_by: Option<EndpointId>,
     same_person: Option<String>,
 }
 
@@ -102,6 +104,8 @@ struct Inner<R> {
     journal_id: RwLock<String>,
     invites: Mutex<Vec<Invite>>,
     peers: Mutex<HashMap<EndpointId, PeerState>>,
+    /// Device id -> endpoint id of current members, to refuse a joiner reusing one.
+    known_devices: Mutex<HashMap<String, EndpointId>>,
     dial_gen: watch::Sender<u64>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
@@ -139,18 +143,30 @@ fn addrs_of(record: &PeerRecord, id: EndpointId) -> EndpointAddr {
     )
 }
 
+/// The other side's reason, when it closed the connection on purpose (the member gate cuts a
+/// non-member off right after the handshake): clearer than the stream error that follows.
+fn refusal(conn: &Connection) -> Option<SyncError> {
+    conn.close_reason()
+        .map(|reason| SyncError::Refused(format!("the other device refused: {reason}")))
+}
+
 /// Accepts the stream a peer opened and reads its first control message (`what`, for the
 /// timeout's message).
 async fn accept_first(conn: &Connection, what: &str) -> Result<(FrameStream, Control), SyncError> {
-    let (send, recv) = conn
-        .accept_bi()
+    let first = async {
+        let (send, recv) = conn
+            .accept_bi()
+            .await
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        // Nothing is known of the peer yet: a small frame limit until its first message.
+        let mut stream = FrameStream::with_limit(send, recv, crate::wire::CONTROL_FRAME_BYTES);
+        let first = stream.recv_control().await?;
+        stream.set_limit(crate::wire::MAX_FRAME_BYTES);
+        Ok::<_, SyncError>((stream, first))
+    };
+    tokio::time::timeout(DIAL_TIMEOUT, first)
         .await
-        .map_err(|e| SyncError::Protocol(e.to_string()))?;
-    let mut stream = FrameStream::new(send, recv);
-    let first = tokio::time::timeout(DIAL_TIMEOUT, stream.recv_control())
-        .await
-        .map_err(|_| SyncError::Timeout(format!("waiting for {what}")))??;
-    Ok((stream, first))
+        .map_err(|_| SyncError::Timeout(format!("waiting for {what}")))?
 }
 
 /// The sync-state key of one session with one peer.
@@ -200,6 +216,11 @@ impl<R: Replica> Inner<R> {
     fn register(&self, peer: EndpointId, dialer: EndpointId) -> Option<(u64, CancellationToken)> {
         let lower = dialer == peer.min(self.endpoint.id());
         let mut peers = lock(&self.peers);
+        // Checked under the peers lock, which `refresh` takes after updating the gate: a
+        // device removed while its connection was being set up never gets a session.
+        if !self.gate.is_allowed(&peer) {
+            return None;
+        }
         let st = peers.entry(peer).or_default();
         if let Some(active) = &st.session {
             if active.dialed_by_lower && !lower && active.started.elapsed() < SIMULTANEOUS {
@@ -242,13 +263,19 @@ impl<R: Replica> Inner<R> {
             .is_some_and(|s| s.session.is_some())
     }
 
-    /// Runs a session on a connection whose hello exchange is done.
-    async fn serve(&self, conn: Connection, stream: FrameStream, dialer: EndpointId) {
+    /// Runs a session on a connection whose hello exchange is done, until it ends. An error
+    /// that ended it early is returned, so a dialer can back off instead of retrying at once.
+    async fn serve(
+        &self,
+        conn: Connection,
+        stream: FrameStream,
+        dialer: EndpointId,
+    ) -> Result<(), SyncError> {
         let peer = conn.remote_id();
         let Some((id, cancel)) = self.register(peer, dialer) else {
-            tracing::debug!(peer = %peer.fmt_short(), "dropping a duplicate connection");
+            tracing::debug!(peer = %peer.fmt_short(), "dropping a duplicate or no longer allowed connection");
             conn.close(0u32.into(), b"duplicate");
-            return;
+            return Ok(());
         };
         tracing::info!(peer = %peer.fmt_short(), "sync session up");
         let key = state_key(&peer, id);
@@ -256,10 +283,11 @@ impl<R: Replica> Inner<R> {
         self.unregister(&peer, id);
         let _ = self.replica.reset(key).await;
         conn.close(0u32.into(), b"bye");
-        match result {
+        match &result {
             Ok(()) => tracing::info!(peer = %peer.fmt_short(), "sync session ended"),
             Err(e) => tracing::warn!(peer = %peer.fmt_short(), error = %e, "sync session failed"),
         }
+        result
     }
 
     /// Dials `peer` once and runs the session; returns when it ends or the dial fails.
@@ -293,15 +321,7 @@ impl<R: Replica> Inner<R> {
             .await?;
         match tokio::time::timeout(DIAL_TIMEOUT, stream.recv_control()).await {
             Err(_) => return Err(SyncError::Timeout("waiting for the hello".into())),
-            Ok(Err(e)) => {
-                // A non-member is cut off right after the handshake: say so plainly.
-                if let Some(reason) = conn.close_reason() {
-                    return Err(SyncError::Refused(format!(
-                        "the other device refused: {reason}"
-                    )));
-                }
-                return Err(e);
-            }
+            Ok(Err(e)) => return Err(refusal(&conn).unwrap_or(e)),
             Ok(Ok(Control::SyncHello { addr, .. })) => {
                 lock(&self.peers).entry(peer).or_default().addr = Some(addr);
             }
@@ -310,8 +330,12 @@ impl<R: Replica> Inner<R> {
                 return Err(SyncError::Protocol(format!("unexpected {other:?}")));
             }
         }
-        self.serve(conn, stream, self.endpoint.id()).await;
-        Ok(())
+        let started = std::time::Instant::now();
+        match self.serve(conn, stream, self.endpoint.id()).await {
+            // A session that fails quickly fails again if retried at once: back off.
+            Err(e) if started.elapsed() < Duration::from_secs(10) => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Keeps a session up with `peer` while it is a member: dials when there is none, backs
@@ -339,7 +363,11 @@ impl<R: Replica> Inner<R> {
                 Duration::from_secs(5)
             } else {
                 let gen_at_start = self.dial_gen();
-                match self.dial(peer, &record).await {
+                let dialed = tokio::select! {
+                    _ = self.shutdown.cancelled() => break,
+                    r = self.dial(peer, &record) => r,
+                };
+                match dialed {
                     Ok(()) => {
                         backoff = BACKOFF_MIN;
                         Duration::from_millis(200)
@@ -376,6 +404,10 @@ impl<R: Replica> Inner<R> {
             return;
         };
         self.gate.set(records.iter().map(|(id, _)| *id));
+        *lock(&self.known_devices) = records
+            .iter()
+            .map(|(id, r)| (r.member.device_id.clone(), *id))
+            .collect();
         // A removal that arrived by sync ends the session with that device too.
         for (id, st) in lock(&self.peers).iter_mut() {
             if !records.iter().any(|(r, _)| r == id)
@@ -416,7 +448,8 @@ impl<R: Replica> Inner<R> {
             return Err(SyncError::Protocol("expected a hello".into()));
         };
         if journal_id != self.journal_id() {
-            let reason = "this device keeps a different journal".to_owned();
+            let reason =
+                "the other device keeps a different journal (did it join another one?)".to_owned();
             stream
                 .send(&crate::wire::Frame::Control(Control::Refuse {
                     reason: reason.clone(),
@@ -432,8 +465,7 @@ impl<R: Replica> Inner<R> {
                 addr: self.endpoint.addr(),
             }))
             .await?;
-        self.serve(conn, stream, peer).await;
-        Ok(())
+        self.serve(conn, stream, peer).await
     }
 
     async fn accept_pair(self: Arc<Self>, conn: Connection) -> Result<(), SyncError> {
@@ -447,7 +479,10 @@ impl<R: Replica> Inner<R> {
         else {
             return Err(SyncError::Protocol("expected a pairing request".into()));
         };
-        let verdict = self.redeem(&secret, &journal_id);
+        let peer = conn.remote_id();
+        let verdict = self
+            .redeem(&secret, &journal_id, peer)
+            .and_then(|same_person| self.check_joiner(&member, peer).map(|()| same_person));
         let same_person = match verdict {
             Ok(same_person) => same_person,
             Err(reason) => {
@@ -459,12 +494,12 @@ impl<R: Replica> Inner<R> {
                 return Ok(());
             }
         };
-        let peer = conn.remote_id();
         let mut joined = member.clone();
         if let Some(p) = &same_person {
             joined.person_id = p.clone();
         }
-        self.replica
+        let recorded = self
+            .replica
             .upsert_member(PeerRecord {
                 member: joined,
                 endpoint_id: Some(peer.to_string()),
@@ -472,7 +507,16 @@ impl<R: Replica> Inner<R> {
                 removed: false,
                 is_self: false,
             })
-            .await?;
+            .await;
+        if let Err(e) = recorded {
+            // Say why, and let the same ticket be tried again.
+            self.unredeem(&secret);
+            let reason = format!("the inviting device could not record the pairing: {e}");
+            stream
+                .send(&crate::wire::Frame::Control(Control::Refuse { reason }))
+                .await?;
+            return Err(e.into());
+        }
         self.gate.allow(peer);
         lock(&self.peers).entry(peer).or_default().addr = Some(addr);
         tracing::info!(peer = %peer.fmt_short(), "paired a new device");
@@ -490,19 +534,26 @@ impl<R: Replica> Inner<R> {
     }
 
     /// Checks a ticket's secret: valid, unused, unexpired. Marks it used.
-    fn redeem(&self, secret: &[u8; 32], journal_id: &str) -> Result<Option<String>, String> {
+    fn redeem(
+        &self,
+        secret: &[u8; 32],
+        journal_id: &str,
+        by: EndpointId,
+    ) -> Result<Option<String>, String> {
         if journal_id != self.journal_id() {
             return Err("this invitation is for a different journal".into());
         }
         let now = Timestamp::now().as_second();
         let mut invites = lock(&self.invites);
+        // Forget invitations long past their expiry, secrets included.
+        invites.retain(|i| now <= i.expires_at + 3600);
         let Some(invite) = invites.iter_mut().find(|i| ct_eq(&i.secret, secret)) else {
             return Err(
-                "this invitation is not valid (was it changed, or is it from another device?)"
+                "this invitation is not valid: it was changed, or the inviting daemon restarted or was locked since (invitations live in its memory); ask for a new one"
                     .into(),
             );
         };
-        if invite.used {
+        if invite.redeemed_by.is_some_and(|r| r != by) {
             return Err(
                 "this invitation was already used: ask for a new one with `duet invite`".into(),
             );
@@ -510,8 +561,56 @@ impl<R: Replica> Inner<R> {
         if now > invite.expires_at {
             return Err("this invitation has expired: ask for a new one with `duet invite`".into());
         }
-        invite.used = true;
-        Ok(invite.same_person.clone())
+        invite.redeemed_by = Some(by);
+        let same_person = invite.same_person.clone();
+        drop(invites);
+        self.publish_invitations();
+        Ok(same_person)
+    }
+
+    /// Refuses a joiner that claims the device id of another device (a copied home, or ours).
+    fn check_joiner(&self, member: &MemberInfo, peer: EndpointId) -> Result<(), String> {
+        if member.device_id == self.me().device_id {
+            return Err("that device is a copy of this one (same device id): run `duet init` on it with a fresh --home".into());
+        }
+        Ok(()).and_then(|()| {
+            let taken = lock(&self.known_devices)
+                .get(&member.device_id)
+                .is_some_and(|ep| *ep != peer);
+            if taken {
+                Err("another device already uses that device id (a copied home?): run `duet init` on it with a fresh --home".into())
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    /// Makes an invitation redeemable again after its pairing failed half-way.
+    fn unredeem(&self, secret: &[u8; 32]) {
+        if let Some(i) = lock(&self.invites)
+            .iter_mut()
+            .find(|i| ct_eq(&i.secret, secret))
+        {
+            i.redeemed_by = None;
+        }
+        self.publish_invitations();
+    }
+
+    /// Tells the gate until when pairing connections may come in: the latest expiry of an
+    /// invitation not yet redeemed (redeemed ones stay open a little for retries).
+    fn publish_invitations(&self) {
+        let until = lock(&self.invites)
+            .iter()
+            .map(|i| {
+                if i.redeemed_by.is_some() {
+                    i.expires_at.min(Timestamp::now().as_second() + 60)
+                } else {
+                    i.expires_at
+                }
+            })
+            .max()
+            .unwrap_or(0);
+        self.gate.open_pairing_until(until);
     }
 }
 
@@ -580,6 +679,7 @@ impl<R: Replica> SyncService<R> {
             journal_id: RwLock::new(journal_id),
             invites: Mutex::new(Vec::new()),
             peers: Mutex::new(HashMap::new()),
+            known_devices: Mutex::new(HashMap::new()),
             dial_gen: watch::channel(0).0,
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
@@ -600,6 +700,9 @@ impl<R: Replica> SyncService<R> {
                 is_self: true,
             })
             .await?;
+        // Know the members before accepting anything: a member reconnecting right after a
+        // restart must not be refused as a stranger.
+        inner.refresh().await;
         let router = Router::builder(endpoint)
             .accept(PAIR_ALPN, PairHandler(inner.clone()))
             .accept(SYNC_ALPN, SyncHandler(inner.clone()))
@@ -627,9 +730,10 @@ impl<R: Replica> SyncService<R> {
         lock(&self.inner.invites).push(Invite {
             secret,
             expires_at,
-            used: false,
+            redeemed_by: None,
             same_person: same_person.clone(),
         });
+        self.inner.publish_invitations();
         Ticket {
             inviter: self.inner.endpoint.addr(),
             journal_id: self.inner.journal_id(),
@@ -642,7 +746,26 @@ impl<R: Replica> SyncService<R> {
     /// Redeems a ticket: proves the secret to the inviter, adopts its journal, records it as
     /// a member and starts syncing with it.
     pub async fn pair(&self, ticket: &str) -> Result<PairOutcome, SyncError> {
-        let ticket = Ticket::decode(ticket, Timestamp::now().as_second())?;
+        // The inviter decides expiry; a few minutes of slack here absorb clock skew.
+        let ticket = Ticket::decode(ticket, Timestamp::now().as_second() - 300)?;
+        // Joining another journal merges this device's document into it: fine for a device
+        // that has only ever held its own entries, a leak for one that shares a journal
+        // with someone (their entries would travel to the new journal's members).
+        if ticket.journal_id != self.inner.journal_id() {
+            let others = self
+                .inner
+                .replica
+                .members()
+                .await?
+                .into_iter()
+                .filter(|m| !m.is_self)
+                .count();
+            if others > 0 {
+                return Err(SyncError::Refused(format!(
+                    "this device already shares a journal with {others} other device(s); joining another journal would carry their entries into it. Use a new home for it (`duet --home DIR init`)"
+                )));
+            }
+        }
         let inviter = ticket.inviter.id;
         if inviter == self.inner.endpoint.id() {
             return Err(SyncError::Refused(
@@ -674,7 +797,8 @@ impl<R: Replica> SyncService<R> {
             .await?;
         let answer = tokio::time::timeout(DIAL_TIMEOUT, stream.recv_control())
             .await
-            .map_err(|_| SyncError::Timeout("waiting for the inviting device".into()))??;
+            .map_err(|_| SyncError::Timeout("waiting for the inviting device".into()))?
+            .map_err(|e| refusal(&conn).unwrap_or(e))?;
         conn.close(0u32.into(), b"paired");
         let (member, journal_id, same_person) = match answer {
             Control::PairAccept {

@@ -60,6 +60,8 @@ pub(crate) async fn run<R: Replica>(
     events.traffic(&peer_id, sent, 0);
     loop {
         tokio::select! {
+            // Cancellation first: a session ended (peer removed, replaced) sends nothing more.
+            biased;
             _ = cancel.cancelled() => break,
             changed = changes.changed() => {
                 if changed.is_err() {

@@ -14,6 +14,10 @@ use crate::SyncError;
 /// The largest frame accepted: a first sync after a long time apart can carry many changes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
 
+/// The largest frame accepted before a peer's first message: control messages are small, and
+/// an unknown peer must not make us reserve megabytes.
+pub const CONTROL_FRAME_BYTES: usize = 64 * 1024;
+
 const KIND_CONTROL: u8 = 1;
 const KIND_SYNC: u8 = 2;
 
@@ -125,12 +129,22 @@ pub struct FrameStream {
 impl FrameStream {
     /// Wraps the two halves of a bi-stream.
     pub fn new(send: SendStream, recv: RecvStream) -> Self {
+        Self::with_limit(send, recv, MAX_FRAME_BYTES)
+    }
+
+    /// Wraps a bi-stream accepting frames of at most `limit` bytes.
+    pub fn with_limit(send: SendStream, recv: RecvStream, limit: usize) -> Self {
         let codec = LengthDelimitedCodec::builder()
-            .max_frame_length(MAX_FRAME_BYTES)
+            .max_frame_length(limit)
             .new_codec();
         Self {
             inner: Framed::new(tokio::io::join(recv, send), codec),
         }
+    }
+
+    /// Changes the frame limit (raised once the peer is known).
+    pub fn set_limit(&mut self, limit: usize) {
+        self.inner.codec_mut().set_max_frame_length(limit);
     }
 
     /// Sends one frame.
