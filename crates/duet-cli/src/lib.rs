@@ -7,6 +7,8 @@
 //!
 //! Exit codes: 0 success, 1 runtime error (one line on stderr), 2 usage error.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod args;
 mod backup;
 mod connect;

@@ -12,6 +12,8 @@
 //!
 //! Secrets are zeroized on drop and never appear in `Debug` output or error messages.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod data_key;
 mod device_key;
 mod error;

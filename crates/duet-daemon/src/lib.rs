@@ -9,6 +9,8 @@
 //! because keys and stores are the daemon's business: the CLI runs these offline
 //! subcommands rather than linking the store or the crypto.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod args;
 pub mod backup;
 pub mod config;

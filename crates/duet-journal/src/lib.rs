@@ -8,6 +8,8 @@
 //! journal starts from the same deterministic genesis change ([`schema`]), so that any two
 //! duet documents merge without their top-level maps conflicting.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod boundaries;
 mod checkins;
 mod error;

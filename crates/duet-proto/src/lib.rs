@@ -13,6 +13,8 @@
 //! With the default `client` feature it also holds the framing and an async [`Client`]. Without
 //! it the crate is plain data types, which is how the journal model uses it.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod error;
 mod home;
 mod request;

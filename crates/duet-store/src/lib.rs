@@ -10,6 +10,8 @@
 //! Every write is one durable redb transaction (fsync on commit): when a method returns `Ok`,
 //! the bytes survive a crash.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod error;
 mod store;
 mod tables;

@@ -15,6 +15,8 @@
 //!
 //! Nothing here touches the store or keys beyond the endpoint's secret key handed in.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod access;
 pub mod endpoint;
 mod error;
