@@ -90,3 +90,43 @@ impl Config {
         })
     }
 }
+
+/// A running daemon's config: held in memory, shared by everything that reads or changes it
+/// (pairing changes the journal id, the first start remembers the port), and written through
+/// to the file on every change, so nobody re-reads the file to stay current.
+#[derive(Debug, Clone)]
+pub struct SharedConfig {
+    path: std::path::PathBuf,
+    inner: std::sync::Arc<std::sync::RwLock<Config>>,
+}
+
+impl SharedConfig {
+    /// Wraps a loaded config and the file it lives in.
+    pub fn new(path: std::path::PathBuf, config: Config) -> Self {
+        Self {
+            path,
+            inner: std::sync::Arc::new(std::sync::RwLock::new(config)),
+        }
+    }
+
+    /// The current config.
+    pub fn get(&self) -> Config {
+        self.inner
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Changes the config: the file first (atomically), then memory, so the two agree
+    /// whether or not the write succeeds.
+    pub fn update(&self, change: impl FnOnce(&mut Config)) -> Result<(), ConfigError> {
+        let mut next = self.get();
+        change(&mut next);
+        next.save(&self.path)?;
+        match self.inner.write() {
+            Ok(mut c) => *c = next,
+            Err(p) => *p.into_inner() = next,
+        }
+        Ok(())
+    }
+}

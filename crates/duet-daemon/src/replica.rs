@@ -5,14 +5,14 @@ use duet_sync::wire::MemberInfo;
 use duet_sync::{PeerRecord, Replica, ReplicaError};
 use tokio::sync::watch;
 
-use crate::config::Config;
+use crate::config::SharedConfig;
 use crate::engine::{Engine, EngineError};
 
-/// The engine plus what adopting a journal must also update (the config file).
+/// The engine plus what adopting a journal must also update (the config).
 #[derive(Clone)]
 pub struct EngineReplica {
     pub(crate) engine: Engine,
-    pub(crate) config_path: std::path::PathBuf,
+    pub(crate) config: SharedConfig,
 }
 
 fn err(e: EngineError) -> ReplicaError {
@@ -122,20 +122,19 @@ impl Replica for EngineReplica {
         journal_id: String,
         person_id: Option<String>,
     ) -> Result<(), ReplicaError> {
-        let config_path = self.config_path.clone();
+        let config = self.config.clone();
         self.engine
             .with_store(move |j, store| {
                 // The config first (an atomic file replace): it is what the daemon reads
                 // the journal id from; then the store's copy; the member change last, so a
                 // failure leaves no committed change behind in memory.
-                let mut config =
-                    Config::load(&config_path).map_err(|e| EngineError::Storage(e.to_string()))?;
-                config.journal_id.clone_from(&journal_id);
-                if let Some(p) = &person_id {
-                    config.person_id.clone_from(p);
-                }
                 config
-                    .save(&config_path)
+                    .update(|c| {
+                        c.journal_id.clone_from(&journal_id);
+                        if let Some(p) = &person_id {
+                            c.person_id.clone_from(p);
+                        }
+                    })
                     .map_err(|e| EngineError::Storage(e.to_string()))?;
                 store
                     .set_journal_id(&journal_id)

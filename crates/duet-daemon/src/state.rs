@@ -14,14 +14,14 @@ use duet_sync::access::MemberGate;
 use duet_sync::endpoint::NetConfig;
 use duet_sync::wire::MemberInfo;
 
-use crate::config::Config;
+use crate::config::{Config, SharedConfig};
 use crate::engine::{Engine, EngineThread};
 use crate::replica::EngineReplica;
 
 /// Everything a connection needs. Shared behind an `Arc`.
 pub struct Daemon {
     home: Home,
-    config: Config,
+    config: SharedConfig,
     started_at: Timestamp,
     engine: RwLock<Option<Engine>>,
     /// Serialises unlock attempts without holding `engine` during the slow part, so
@@ -43,8 +43,8 @@ impl Daemon {
     /// A daemon for `home`, locked until [`Daemon::open`] succeeds.
     pub fn new(home: Home, config: Config) -> Self {
         Self {
+            config: SharedConfig::new(home.config(), config),
             home,
-            config,
             started_at: Timestamp::now(),
             engine: RwLock::new(None),
             opening: tokio::sync::Mutex::new(()),
@@ -83,7 +83,7 @@ impl Daemon {
         let key_path = self.home.device_key();
         let endpoint_key_path = self.home.endpoint_key();
         let store_path = self.home.store();
-        let device_id = self.config.device_id.clone();
+        let device_id = self.config().device_id;
         // scrypt and the store's first load are slow and blocking: keep them off the runtime.
         let started = tokio::task::spawn_blocking(move || {
             let key = DeviceKey::read(&key_path, passphrase.as_ref()).map_err(|e| match e {
@@ -190,15 +190,13 @@ impl Daemon {
                 .first()
                 .map(std::net::SocketAddr::port)
         {
-            let mut remembered = config.clone();
-            remembered.port = port;
-            if let Err(e) = remembered.save(&self.home.config()) {
+            if let Err(e) = self.config.update(|c| c.port = port) {
                 tracing::warn!(error = %e, "cannot remember the listening port");
             }
         }
         let replica = EngineReplica {
             engine,
-            config_path: self.home.config(),
+            config: self.config.clone(),
         };
         let info = MemberInfo {
             device_id: me.device_id,
@@ -211,9 +209,9 @@ impl Daemon {
             .map_err(|e| e.to_string())
     }
 
-    /// The current config (re-read: pairing may have changed the journal id).
+    /// The current config (pairing may have changed the journal id since start).
     pub fn config(&self) -> Config {
-        Config::load(&self.home.config()).unwrap_or_else(|_| self.config.clone())
+        self.config.get()
     }
 
     /// The sync service, or an error saying why there is none.
@@ -313,7 +311,7 @@ impl Daemon {
             home: self.home.root().display().to_string(),
             journal_id: self.config().journal_id,
             locked: true,
-            device_id: Some(self.config.device_id.clone()),
+            device_id: Some(self.config().device_id),
             device_name: None,
             person_name: None,
             counts: None,
