@@ -189,10 +189,9 @@ impl Daemon {
                 .bound_sockets()
                 .first()
                 .map(std::net::SocketAddr::port)
+            && let Err(e) = self.config.update(|c| c.port = port)
         {
-            if let Err(e) = self.config.update(|c| c.port = port) {
-                tracing::warn!(error = %e, "cannot remember the listening port");
-            }
+            tracing::warn!(error = %e, "cannot remember the listening port");
         }
         let replica = EngineReplica {
             engine,
