@@ -150,6 +150,25 @@ fn refusal(conn: &Connection) -> Option<SyncError> {
         .map(|reason| SyncError::Refused(format!("the other device refused: {reason}")))
 }
 
+/// Dials `addr` on `alpn` (within the dial timeout, `what` naming it in the error) and opens
+/// the one stream both protocols use.
+async fn open(
+    endpoint: &Endpoint,
+    addr: EndpointAddr,
+    alpn: &[u8],
+    what: &str,
+) -> Result<(Connection, FrameStream), SyncError> {
+    let conn = tokio::time::timeout(DIAL_TIMEOUT, endpoint.connect(addr, alpn))
+        .await
+        .map_err(|_| SyncError::Timeout(what.to_owned()))?
+        .map_err(|e| SyncError::Connect(e.to_string()))?;
+    let (send, recv) = conn
+        .open_bi()
+        .await
+        .map_err(|e| SyncError::Protocol(e.to_string()))?;
+    Ok((conn, FrameStream::new(send, recv)))
+}
+
 /// Accepts the stream a peer opened and reads its first control message (`what`, for the
 /// timeout's message).
 async fn accept_first(conn: &Connection, what: &str) -> Result<(FrameStream, Control), SyncError> {
@@ -304,15 +323,7 @@ impl<R: Replica> Inner<R> {
                 a
             })
             .unwrap_or_else(|| addrs_of(record, peer));
-        let conn = tokio::time::timeout(DIAL_TIMEOUT, self.endpoint.connect(addr, SYNC_ALPN))
-            .await
-            .map_err(|_| SyncError::Timeout("connecting".into()))?
-            .map_err(|e| SyncError::Connect(e.to_string()))?;
-        let (send, recv) = conn
-            .open_bi()
-            .await
-            .map_err(|e| SyncError::Protocol(e.to_string()))?;
-        let mut stream = FrameStream::new(send, recv);
+        let (conn, mut stream) = open(&self.endpoint, addr, SYNC_ALPN, "connecting").await?;
         stream
             .send(&crate::wire::Frame::Control(Control::SyncHello {
                 journal_id: self.journal_id(),
@@ -772,20 +783,13 @@ impl<R: Replica> SyncService<R> {
                 "this is this device's own invitation: redeem it on the other device".into(),
             ));
         }
-        let conn = tokio::time::timeout(
-            DIAL_TIMEOUT,
-            self.inner
-                .endpoint
-                .connect(ticket.inviter.clone(), PAIR_ALPN),
+        let (conn, mut stream) = open(
+            &self.inner.endpoint,
+            ticket.inviter.clone(),
+            PAIR_ALPN,
+            "reaching the inviting device",
         )
-        .await
-        .map_err(|_| SyncError::Timeout("reaching the inviting device".into()))?
-        .map_err(|e| SyncError::Connect(e.to_string()))?;
-        let (send, recv) = conn
-            .open_bi()
-            .await
-            .map_err(|e| SyncError::Protocol(e.to_string()))?;
-        let mut stream = FrameStream::new(send, recv);
+        .await?;
         let me = self.inner.me();
         stream
             .send(&crate::wire::Frame::Control(Control::PairRequest {
