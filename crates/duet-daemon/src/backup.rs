@@ -11,13 +11,12 @@ use anyhow::{Context, bail};
 use duet_backup::{BackupError, FORMAT_VERSION, Manifest, Opener, Sealer};
 use duet_crypto::age::x25519;
 use duet_crypto::{DeviceKey, KeyError, KeyFileKind, SecretString};
-use duet_journal::{Journal, Member};
+use duet_journal::Journal;
 use duet_proto::{BackupCreate, BackupView, ErrorCode, Home, RestoreView, WireError};
 use jiff::Timestamp;
 
-use crate::config::Config;
 use crate::engine::{Engine, EngineError};
-use crate::init::{Passphrase, host_name, new_id, read_passphrase, work_factor};
+use crate::init::{Passphrase, new_id, read_passphrase, work_factor};
 use crate::state::Daemon;
 
 fn view(path: &Path, manifest: &Manifest, size: u64, passphrase: bool) -> BackupView {
@@ -263,26 +262,13 @@ pub fn restore(home: &Home, opts: &RestoreOptions) -> anyhow::Result<RestoreView
         .or_else(|| creator.as_ref().map(|c| c.person_name.clone()))
         .ok_or_else(|| anyhow::anyhow!("the backup does not say whose it is: pass --name NAME"))?;
     let passphrase = read_passphrase(&opts.passphrase)?;
-    let config = Config {
-        device_id: device_id.clone(),
-        person_id: creator.map_or_else(new_id, |c| c.person_id),
-        journal_id: backup.manifest.journal_id.clone(),
-        relay: opts.net.relay.clone(),
-        port: opts.net.port,
-        listen: opts.net.listen,
-        local_discovery: opts.net.local_discovery,
-    };
-    let me = Member {
+    let config = crate::init::new_config(
         device_id,
-        device_name: opts
-            .device_name
-            .clone()
-            .filter(|d| !d.trim().is_empty())
-            .unwrap_or_else(host_name),
-        person_id: config.person_id.clone(),
-        person_name: person_name.trim().to_owned(),
-        ..Member::default()
-    };
+        creator.map_or_else(new_id, |c| c.person_id),
+        backup.manifest.journal_id.clone(),
+        &opts.net,
+    );
+    let me = crate::init::local_member(&config, opts.device_name.as_deref(), &person_name);
     journal.upsert_member(&me, Timestamp::now())?;
     let key = DeviceKey::generate();
     crate::init::write_home(home, &key, passphrase.as_ref(), &config, &mut journal)?;

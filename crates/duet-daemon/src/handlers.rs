@@ -204,33 +204,25 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
             .map(Response::Note),
         Request::NoteEdit(e) => engine
             .write(move |j, now| {
-                let id = j.resolve_note(&e.id)?;
-                j.edit_note(
-                    &id,
-                    e.title.as_deref(),
-                    e.body.as_ref(),
-                    &e.add_tags,
-                    &e.remove_tags,
-                    now,
-                )?;
-                j.note(&id)
+                note_op(j, &e.id, |j, id| {
+                    j.edit_note(
+                        id,
+                        e.title.as_deref(),
+                        e.body.as_ref(),
+                        &e.add_tags,
+                        &e.remove_tags,
+                        now,
+                    )
+                })
             })
             .await
             .map(Response::Note),
         Request::NoteRm(r) => engine
-            .write(move |j, now| {
-                let id = j.resolve_note(&r.id)?;
-                j.trash_note(&id, now)?;
-                j.note(&id)
-            })
+            .write(move |j, now| note_op(j, &r.id, |j, id| j.trash_note(id, now)))
             .await
             .map(Response::Note),
         Request::NoteRestore(r) => engine
-            .write(move |j, now| {
-                let id = j.resolve_note(&r.id)?;
-                j.restore_note(&id, now)?;
-                j.note(&id)
-            })
+            .write(move |j, now| note_op(j, &r.id, |j, id| j.restore_note(id, now)))
             .await
             .map(Response::Note),
         Request::Trash => engine
@@ -309,6 +301,17 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
         }
     };
     response.map_err(wire)
+}
+
+/// Resolves a note, applies `op`, and returns the note as it now is.
+fn note_op(
+    j: &mut Journal,
+    prefix: &str,
+    op: impl FnOnce(&mut Journal, &duet_journal::EntryId) -> Result<(), JournalError>,
+) -> Result<duet_proto::NoteView, JournalError> {
+    let id = j.resolve_note(prefix)?;
+    op(j, &id)?;
+    j.note(&id)
 }
 
 /// Resolves a boundary, applies `op`, and returns the boundary as it now is.

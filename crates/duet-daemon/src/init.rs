@@ -173,6 +173,42 @@ pub(crate) fn host_name() -> String {
         .unwrap_or_else(|| "this device".to_owned())
 }
 
+/// The config of a new device (init or restore).
+pub(crate) fn new_config(
+    device_id: String,
+    person_id: String,
+    journal_id: String,
+    net: &NetOptions,
+) -> Config {
+    Config {
+        device_id,
+        person_id,
+        journal_id,
+        relay: net.relay.clone(),
+        port: net.port,
+        listen: net.listen,
+        local_discovery: net.local_discovery,
+    }
+}
+
+/// This device's member record: its ids from `config`, its name (the host name when none is
+/// given), the person's name.
+pub(crate) fn local_member(
+    config: &Config,
+    device_name: Option<&str>,
+    person_name: &str,
+) -> Member {
+    Member {
+        device_id: config.device_id.clone(),
+        device_name: device_name
+            .filter(|d| !d.trim().is_empty())
+            .map_or_else(host_name, str::to_owned),
+        person_id: config.person_id.clone(),
+        person_name: person_name.trim().to_owned(),
+        ..Member::default()
+    }
+}
+
 /// Writes a complete home: private directories, the device key, `config.toml`, and a store
 /// whose chunk 0 is a full save of `journal`. The store is built under a temporary name and
 /// renamed into place last, so the home counts as initialised only once everything else is
@@ -229,26 +265,8 @@ pub fn init(home: &Home, opts: &InitOptions) -> anyhow::Result<InitReport> {
     // Check the socket path fits before creating anything.
     home.socket()?;
     let key = DeviceKey::generate();
-    let config = Config {
-        device_id: new_id(),
-        person_id: new_id(),
-        journal_id: new_id(),
-        relay: opts.net.relay.clone(),
-        port: opts.net.port,
-        listen: opts.net.listen,
-        local_discovery: opts.net.local_discovery,
-    };
-    let me = Member {
-        device_id: config.device_id.clone(),
-        device_name: opts
-            .device_name
-            .clone()
-            .filter(|d| !d.trim().is_empty())
-            .unwrap_or_else(host_name),
-        person_id: config.person_id.clone(),
-        person_name: opts.person_name.trim().to_owned(),
-        ..Member::default()
-    };
+    let config = new_config(new_id(), new_id(), new_id(), &opts.net);
+    let me = local_member(&config, opts.device_name.as_deref(), &opts.person_name);
     let mut journal = Journal::create(&me, jiff::Timestamp::now())?;
     write_home(home, &key, passphrase.as_ref(), &config, &mut journal)?;
     let journal_id = config.journal_id.clone();
