@@ -11,5 +11,6 @@ mod keys;
 mod lifecycle;
 mod privacy;
 mod sync;
+mod trust;
 mod unicode;
 mod wire;

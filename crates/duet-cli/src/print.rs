@@ -294,6 +294,37 @@ pub(crate) fn peers(items: &[duet_proto::PeerView]) -> anyhow::Result<()> {
         if let (false, Some(e)) = (p.connected, &p.last_error) {
             writeln!(o, "  {DIM}last error: {e}{DIM:#}")?;
         }
+        if let Some(at) = p.added_at {
+            let by = p.added_by.as_deref().unwrap_or("someone");
+            writeln!(o, "  {DIM}added by {by} on {}{DIM:#}", local(at))?;
+        }
+    }
+    Ok(())
+}
+
+/// `duet invite --list`.
+pub(crate) fn invitations(items: &[duet_proto::InvitationView]) -> anyhow::Result<()> {
+    let mut o = out();
+    if items.is_empty() {
+        writeln!(o, "{DIM}No invitations in the last week.{DIM:#}")?;
+        return Ok(());
+    }
+    for i in items {
+        let detail = match (i.state.as_str(), &i.detail) {
+            ("used", Some(by)) => format!(" by endpoint {}", &by[..by.len().min(10)]),
+            ("cancelled", Some(why)) => format!(": {why}"),
+            _ => String::new(),
+        };
+        writeln!(
+            o,
+            "{ID}{}{ID:#}  for {}  {}{detail}\n  {DIM}made {} · until {} · {} attempt(s){DIM:#}",
+            i.id,
+            i.invite_for,
+            i.state,
+            local(i.created_at),
+            local(i.expires_at),
+            i.attempts
+        )?;
     }
     Ok(())
 }
@@ -330,6 +361,24 @@ pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
             let me = if m.is_self { " (this device)" } else { "" };
             writeln!(o, "  {} on {}{me}", m.person_name, m.device_name)?;
         }
+    }
+    if let Some(why) = &s.shut_out {
+        writeln!(o, "{WARN}not admitted{WARN:#} {why}")?;
+    }
+    for c in &s.device_changes {
+        let by = c.by.as_deref().unwrap_or("someone");
+        let whose = if c.by.as_deref() == Some(c.person_name.as_str()) {
+            String::new()
+        } else {
+            format!(" of {}'s", c.person_name)
+        };
+        writeln!(
+            o,
+            "{BOLD}devices{BOLD:#}   {by} {} a device{whose}: {} ({})",
+            c.action,
+            c.device_name,
+            local(c.at)
+        )?;
     }
     if let Some(ep) = &s.endpoint_id {
         writeln!(o, "{BOLD}network{BOLD:#}   endpoint {ep}")?;

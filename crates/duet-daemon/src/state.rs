@@ -319,6 +319,8 @@ impl Daemon {
             network_error: self.network_error.lock().ok().and_then(|n| n.clone()),
             peers: Vec::new(),
             unsynced: false,
+            device_changes: Vec::new(),
+            shut_out: None,
         };
         if let Ok(sync) = self.sync().await {
             view.endpoint_id = Some(sync.endpoint_id().to_string());
@@ -328,8 +330,27 @@ impl Daemon {
             }
         }
         if let Ok(engine) = self.engine().await {
-            let snapshot = engine.read(|j| Ok((j.me(), j.counts(), j.members()))).await;
-            if let Ok((me, counts, members)) = snapshot {
+            let since = now - jiff::SignedDuration::from_hours(30 * 24);
+            let snapshot = engine
+                .read(move |j| {
+                    let shut_out = j.shut_out().then(|| {
+                        "this journal already has its two people, and another device admitted them before this one joined: this device no longer syncs. Start a journal of your own with `duet --home DIR init`, or ask to be invited again".to_owned()
+                    });
+                    let added = j.additions();
+                    Ok((
+                        j.me(),
+                        j.counts(),
+                        j.members(),
+                        j.device_changes(since),
+                        shut_out,
+                        added,
+                    ))
+                })
+                .await;
+            if let Ok((me, counts, members, changes, shut_out, added)) = snapshot {
+                crate::handlers::enrich_peers(&mut view.peers, &added);
+                view.device_changes = changes;
+                view.shut_out = shut_out;
                 view.locked = false;
                 view.device_name = me.as_ref().map(|m| m.device_name.clone());
                 view.person_name = me.map(|m| m.person_name);
