@@ -305,3 +305,49 @@ fn the_verification_phrase_carries_fifty_bits_and_says_how_to_use_it() {
     b.synced();
     assert_eq!(a.json(&["peers"])[0]["phrase"], phrase);
 }
+
+/// A panic while applying a partner's message (here injected, in a debug build) ends that
+/// session with an error naming the peer; the daemon keeps serving, nothing acknowledged is
+/// lost, and once the cause is gone the devices converge.
+#[test]
+fn a_panic_applying_a_message_leaves_the_daemon_serving() {
+    let a = Duet::person("Alice", "laptop");
+    let b = Duet::person("Bob", "phone");
+    a.pair(&b);
+    b.synced();
+    a.synced();
+    b.stop();
+    let out: crate::harness::Out = b
+        .cmd(&["daemon", "start"])
+        .env("DUET_TEST_PANIC_ON_RECEIVE", "1")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 0, "{out:?}");
+    let from_alice = a.note("from alice", "arrives later");
+    // Bob's daemon keeps answering and writing while every message from Alice panics.
+    for i in 0..5 {
+        a.run(&["sync", "--wait", "--timeout", "2s"]);
+        let own = b.note(&format!("bob {i}"), "still writing");
+        assert_eq!(b.json(&["note", "show", &own])["body"], "still writing");
+    }
+    assert_eq!(b.run(&["note", "show", &from_alice]).code, 1);
+    let log = std::fs::read_to_string(b.home.join("duetd.log")).unwrap();
+    assert!(log.contains("injected panic"), "the panic is logged");
+    assert!(log.contains("sync session failed"), "{log}");
+    let status = b.json(&["status"]);
+    assert_eq!(status["locked"], false);
+    // Without the fault, the devices converge with nothing lost.
+    b.stop();
+    b.start();
+    b.synced();
+    a.synced();
+    assert_eq!(
+        b.json(&["note", "show", &from_alice])["body"],
+        "arrives later"
+    );
+    assert_eq!(
+        a.json(&["note", "list"]).as_array().unwrap().len(),
+        b.json(&["note", "list"]).as_array().unwrap().len()
+    );
+}

@@ -23,6 +23,7 @@ fn wire(e: EngineError) -> WireError {
             _ => ErrorCode::Internal,
         },
         EngineError::Storage(_) => ErrorCode::Storage,
+        EngineError::Panicked(_) => ErrorCode::Internal,
         EngineError::Stopped => ErrorCode::ShuttingDown,
     };
     WireError::new(code, e.to_string())

@@ -19,6 +19,9 @@ fn err(e: EngineError) -> ReplicaError {
     ReplicaError(e.to_string())
 }
 
+/// Debug builds only: makes applying any received sync message panic (tests).
+const PANIC_ON_RECEIVE: &str = "DUET_TEST_PANIC_ON_RECEIVE";
+
 /// The store record that holds the invitations registry (sealed like everything else).
 const INVITATIONS_RECORD: &str = "invitations";
 
@@ -68,7 +71,14 @@ impl Replica for EngineReplica {
 
     async fn receive(&self, peer: String, message: Vec<u8>) -> Result<(), ReplicaError> {
         self.engine
-            .write(move |j, _| j.sync_receive(&peer, &message))
+            .write(move |j, _| {
+                // Tests inject a panic here to prove that one cannot take the daemon down;
+                // release builds ignore the variable.
+                if cfg!(debug_assertions) && std::env::var_os(PANIC_ON_RECEIVE).is_some() {
+                    panic!("injected panic while applying a sync message ({PANIC_ON_RECEIVE})");
+                }
+                j.sync_receive(&peer, &message)
+            })
             .await
             .map_err(err)
     }
