@@ -351,3 +351,47 @@ fn a_panic_applying_a_message_leaves_the_daemon_serving() {
         b.json(&["note", "list"]).as_array().unwrap().len()
     );
 }
+
+/// A partner whose duet is newer writes changes of a higher schema. This device does not
+/// keep them (they would make its store unreadable to it), says why, keeps serving and
+/// keeps opening its store.
+#[test]
+fn changes_from_a_newer_duet_are_parked_and_the_store_still_opens() {
+    let a = Duet::person("Alice", "laptop");
+    let b = Duet::person("Bob", "phone");
+    a.pair(&b);
+    b.synced();
+    let before = a.note("before the upgrade", "shared");
+    a.synced();
+    // Alice's device becomes "newer": it writes schema 2 when it opens the journal.
+    a.stop();
+    let out: crate::harness::Out = a
+        .cmd(&["daemon", "start"])
+        .env("DUET_TEST_WRITE_SCHEMA", "2")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 0, "{out:?}");
+    let newer = a.note("after the upgrade", "from a newer duet");
+    let told = (0..30).any(|_| {
+        b.run(&["sync", "--wait", "--timeout", "2s"]);
+        b.json(&["peers"]).as_array().unwrap().iter().any(|p| {
+            p["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("newer"))
+        })
+    });
+    assert!(
+        told,
+        "Bob is told Alice's duet is newer: {}",
+        b.ok(&["peers"])
+    );
+    assert_eq!(b.run(&["note", "show", &newer]).code, 1);
+    // Bob's journal keeps working and its store keeps opening.
+    let own = b.note("bob still writes", "fine");
+    b.stop();
+    b.start();
+    assert_eq!(b.json(&["note", "show", &own])["body"], "fine");
+    assert_eq!(b.json(&["note", "show", &before])["body"], "shared");
+    assert_eq!(b.json(&["status"])["locked"], false);
+}

@@ -46,11 +46,12 @@ pub enum EngineError {
 
 type Reply = Box<dyn FnOnce(Result<(), &str>) + Send>;
 
-/// What running one job left behind: whether it changed the document, whether it panicked
-/// (the document may then be half-applied and must be reloaded), and its reply.
+/// What running one job left behind: whether it changed the document, whether the document
+/// must be reloaded from disk (after a panic, which may have left it half-applied, or after
+/// a peer's changes that must not stay, such as a newer schema's), and its reply.
 struct Ran {
     changed: bool,
-    panicked: bool,
+    reload: bool,
     reply: Reply,
 }
 
@@ -176,13 +177,17 @@ impl Engine {
             // reloads the document from disk, since the panic may have left it half-applied.
             let caught =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(journal, store, now)));
-            let panicked = caught.is_err();
+            let mut reload = caught.is_err();
             let result = caught.unwrap_or_else(|p| {
                 let why = panic_message(p.as_ref());
                 tracing::error!(error = %why, "an operation panicked; reloading the journal from the store");
                 Err(EngineError::Panicked(why))
             });
-            if result.is_err() && !panicked {
+            reload |= matches!(
+                result,
+                Err(EngineError::Journal(JournalError::NewerSchema { .. }))
+            );
+            if result.is_err() && !reload {
                 // Drop whatever the failed operation had applied before it failed.
                 journal.doc_mut().rollback();
             }
@@ -202,7 +207,7 @@ impl Engine {
             });
             Ran {
                 changed,
-                panicked,
+                reload,
                 reply,
             }
         });
@@ -242,13 +247,13 @@ impl Core {
             }
             let mut replies = Vec::new();
             let mut changed = false;
-            let mut panicked = false;
+            let mut reload = false;
             let mut job = Some(first);
             let mut stop = false;
             while let Some(j) = job.take() {
                 let ran = j(&mut self.journal, &mut self.store, Timestamp::now());
                 changed |= ran.changed;
-                panicked |= ran.panicked;
+                reload |= ran.reload;
                 replies.push(ran.reply);
                 if replies.len() < MAX_BATCH {
                     match rx.try_recv() {
@@ -258,8 +263,9 @@ impl Core {
                     }
                 }
             }
-            let outcome = if panicked {
-                // The document may be half-applied: persist none of the batch.
+            let outcome = if reload {
+                // The document holds what must not stay (half-applied after a panic, or a
+                // newer schema's changes): persist none of the batch.
                 self.reload();
                 Err("another operation in the same batch failed unexpectedly; try again".to_owned())
             } else if changed {
@@ -267,7 +273,7 @@ impl Core {
             } else {
                 Ok(())
             };
-            if let (Err(e), false) = (&outcome, panicked) {
+            if let (Err(e), false) = (&outcome, reload) {
                 tracing::error!(error = %e, "persisting a batch failed; reloading the journal from the store");
                 self.reload();
             }

@@ -118,6 +118,7 @@ impl Daemon {
             *t = Some(thread);
         }
         tracing::info!("journal open");
+        simulate_newer_schema(&handle).await;
         // The journal works offline: a network that will not start is reported, not fatal.
         match self.start_sync(handle, secret).await {
             Ok(sync) => {
@@ -359,6 +360,26 @@ impl Daemon {
             }
         }
         view
+    }
+}
+
+/// Debug builds only: `DUET_TEST_WRITE_SCHEMA=N` makes this daemon write schema version N,
+/// as a newer duet would, so tests can show how an older peer parks such changes.
+async fn simulate_newer_schema(engine: &Engine) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Some(version) = std::env::var("DUET_TEST_WRITE_SCHEMA")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
+        return;
+    };
+    if let Err(e) = engine
+        .write(move |j, now| j.write_schema_version(version, now))
+        .await
+    {
+        tracing::warn!(error = %e, "could not write the test schema version");
     }
 }
 

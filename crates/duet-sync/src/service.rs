@@ -287,7 +287,13 @@ impl<R: Replica> Inner<R> {
         conn.close(0u32.into(), b"bye");
         match &result {
             Ok(()) => tracing::info!(peer = %peer.fmt_short(), "sync session ended"),
-            Err(e) => tracing::warn!(peer = %peer.fmt_short(), error = %e, "sync session failed"),
+            Err(e) => {
+                tracing::warn!(peer = %peer.fmt_short(), error = %e, "sync session failed");
+                // Whichever side dialed, `duet peers` says why the session ended.
+                if let Some(st) = lock(&self.peers).get_mut(&peer) {
+                    st.last_error = Some(e.to_string());
+                }
+            }
         }
         result
     }

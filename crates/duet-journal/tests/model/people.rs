@@ -85,3 +85,32 @@ fn two_devices_admitting_different_partners_resolve_identically() {
     // Slots are never freed: nobody can be admitted as a partner any more.
     assert!(a1.check_admission(Admission::Partner).is_err());
 }
+
+#[test]
+fn a_sync_message_that_raises_the_schema_is_refused_by_name() {
+    use duet_journal::JournalError;
+    let mut a = solo();
+    let mut b = replica_of(&mut a, &bob(), ts(1));
+    sync(&mut a, &mut b);
+    b.write_schema_version(2, ts(2)).expect("newer write");
+    let mut refused = false;
+    for _ in 0..10 {
+        if let Some(m) = b.sync_generate("a") {
+            match a.sync_receive("b", &m) {
+                Err(JournalError::NewerSchema {
+                    found: 2,
+                    supported: 1,
+                }) => {
+                    refused = true;
+                    break;
+                }
+                Err(e) => panic!("{e}"),
+                Ok(()) => {}
+            }
+        }
+        if let Some(m) = a.sync_generate("b") {
+            b.sync_receive("a", &m).expect("b receives");
+        }
+    }
+    assert!(refused, "the newer change is named as such");
+}
