@@ -209,3 +209,66 @@ mod tests {
         assert!(Frame::decode(&[1, b'{']).is_err());
     }
 }
+
+/// Writes the fuzz targets' seed corpora (`fuzz/corpus/…`) from real messages:
+/// `cargo test -p duet-sync write_fuzz_seeds -- --ignored`.
+#[cfg(test)]
+mod fuzz_seeds {
+    use super::*;
+    use crate::invitations::{InviteFor, InviteId};
+
+    #[test]
+    #[ignore = "writes files: run on demand to refresh the fuzz corpora"]
+    fn write_fuzz_seeds() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
+        let secret = [42u8; 32];
+        let key = iroh::SecretKey::from_bytes(&[7u8; 32]);
+        let addr = EndpointAddr::new(key.public()).with_ip_addr("127.0.0.1:4433".parse().unwrap());
+        let ticket = crate::Ticket {
+            inviter: addr.clone(),
+            invite_id: InviteId::from_bytes([1, 2, 3, 4, 5, 6, 7, 8]),
+            journal_tag: crate::Ticket::journal_tag(&secret, "0123456789abcdef0123456789abcdef"),
+            secret,
+            expires_at: 1_900_000_000,
+            invite_for: InviteFor::Partner,
+        };
+        let dir = root.join("ticket_decode");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("partner"), ticket.encode()).unwrap();
+        let same = crate::Ticket {
+            invite_for: InviteFor::SamePerson,
+            ..ticket.clone()
+        };
+        std::fs::write(dir.join("same_person"), same.encode()).unwrap();
+        std::fs::write(dir.join("old_format"), "duet1mfrggzdfmztwq2lk").unwrap();
+
+        let dir = root.join("pair_request");
+        std::fs::create_dir_all(&dir).unwrap();
+        let member = MemberInfo {
+            device_id: "0190aa".into(),
+            device_name: "phone".into(),
+            person_id: "0190bb".into(),
+            person_name: "Alex".into(),
+        };
+        let request = Frame::Control(Control::PairRequest {
+            invite_id: ticket.invite_id,
+            secret,
+            member: member.clone(),
+            addr,
+        });
+        std::fs::write(dir.join("request"), request.encode()).unwrap();
+        let accept = Frame::Control(Control::PairAccept {
+            member,
+            journal_id: "0123456789abcdef0123456789abcdef".into(),
+            person: Some(PersonInfo {
+                person_id: "0190bb".into(),
+                person_name: "Alex".into(),
+            }),
+        });
+        std::fs::write(dir.join("accept"), accept.encode()).unwrap();
+        let refuse = Frame::Control(Control::Refuse {
+            reason: "no".into(),
+        });
+        std::fs::write(dir.join("refuse"), refuse.encode()).unwrap();
+    }
+}
