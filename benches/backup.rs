@@ -92,7 +92,8 @@ fn bench(notes: usize, dir: &Path) {
             &Sealer::Recipients(vec![key.recipient()]),
         )
         .expect("seal");
-        duet_backup::write_private_atomic(&file, &sealed).expect("write");
+        duet_proto::write_private_atomic(&file, &sealed, duet_proto::Overwrite::Replace)
+            .expect("write");
         sealed.len()
     });
     let (age_alone, age_size) = time(runs, || {

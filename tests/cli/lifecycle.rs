@@ -142,10 +142,19 @@ fn global_flags_go_before_or_after_the_subcommand() {
 #[test]
 fn bodies_come_from_files_and_pipes() {
     let d = Duet::started();
-    let out = d.run_with_stdin(&["note", "add", "Piped"], b"from a pipe\n");
+    let out = d.run_with_stdin(&["note", "add", "Piped", "--body", "-"], b"from a pipe\n");
     assert_eq!(out.code, 0, "{out:?}");
     let id = out.stdout.trim().to_owned();
     assert_eq!(d.json(&["note", "show", &id])["body"], "from a pipe\n");
+    let out = d.run_with_stdin(&["note", "add", "Dashed", "--body-file", "-"], b"dash file");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        d.json(&["note", "show", out.stdout.trim()])["body"],
+        "dash file"
+    );
+    let out = d.run_with_stdin(&["note", "edit", &id, "--body", "-"], b"edited from a pipe");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(d.json(&["note", "show", &id])["body"], "edited from a pipe");
 
     let file = d.home.join("body.txt");
     std::fs::write(&file, "from a file").unwrap();
@@ -164,6 +173,28 @@ fn bodies_come_from_files_and_pipes() {
     );
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(d.json(&["note", "show", id.trim()])["body"], "replaced");
+}
+
+/// `while read l; do duet note add "$l"; done < list` must add one note per line: a note
+/// reads standard input only when asked, so it never swallows the rest of the loop's input.
+#[test]
+fn note_add_leaves_stdin_alone_unless_asked() {
+    let d = Duet::started();
+    let script = format!(
+        "while read -r l; do {} note add \"$l\" >/dev/null || exit 9; done",
+        crate::harness::DUET
+    );
+    let out = d.run_shell(&script, b"one\ntwo\nthree\n");
+    assert_eq!(out.code, 0, "{out:?}");
+    let notes = d.json(&["note", "list"]);
+    let titles: Vec<&str> = notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["one", "two", "three"]);
+    assert!(notes.as_array().unwrap().iter().all(|n| n["body"] == ""));
 }
 
 #[test]

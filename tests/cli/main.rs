@@ -11,5 +11,6 @@ mod keys;
 mod lifecycle;
 mod privacy;
 mod sync;
+mod targets;
 mod unicode;
 mod wire;

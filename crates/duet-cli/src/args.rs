@@ -260,12 +260,12 @@ pub enum NoteCommand {
     #[command(after_help = "Examples:
   duet note add \"Weekend plans\" --body \"Hike on Saturday?\"
   duet note add \"Letter\" --body-file letter.txt --tag letters
-  echo \"from a pipe\" | duet note add \"Piped\"
+  echo \"from a pipe\" | duet note add \"Piped\" --body -
   id=$(duet note add \"Groceries\")")]
     Add {
         /// The title (one line)
         title: String,
-        /// The body text [default: standard input when it is piped]
+        /// The body text (`-`: read it from standard input) [default: empty]
         #[arg(long, conflicts_with = "body_file")]
         body: Option<String>,
         /// Read the body from FILE (`-` for standard input)
@@ -302,7 +302,7 @@ pub enum NoteCommand {
         /// A new title
         #[arg(long)]
         title: Option<String>,
-        /// Replace the body with TEXT (merged as a minimal diff)
+        /// Replace the body with TEXT (`-`: standard input), merged as a minimal diff
         #[arg(long, group = "body_change")]
         body: Option<String>,
         /// Replace the body with the contents of FILE (`-` for standard input)
@@ -449,8 +449,11 @@ The file is a standard age file (open it with `age -d -i keys/device.key FILE | 
 By default only this device's key opens it: keep a copy of keys/device.key somewhere safe,
 add --recipient for a key kept elsewhere, or use --passphrase-file.")]
     Create {
-        /// The backup file to write (replaced atomically if it exists)
+        /// The backup file to write (outside the home; an existing file needs --force)
         file: PathBuf,
+        /// Replace FILE if it exists (atomically)
+        #[arg(long)]
+        force: bool,
         /// Also encrypt to this age recipient (age1..., repeatable)
         #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
         recipients: Vec<String>,
@@ -524,9 +527,12 @@ pub struct ExportArgs {
     /// The format
     #[arg(long, value_enum)]
     pub format: ExportFormat,
-    /// Write to FILE (mode 0600) instead of standard output
+    /// Write to FILE (mode 0600, outside the home) instead of standard output
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace FILE if it exists (atomically)
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 /// `duet passphrase ...`.

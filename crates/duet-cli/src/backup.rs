@@ -5,9 +5,10 @@
 //! the CLI never handles keys or the store itself.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
+use base64::Engine as _;
 use duet_proto::{BackupCreate, BackupView, Counts, Home, Request, Response, RestoreView};
 use zeroize::Zeroizing;
 
@@ -17,6 +18,7 @@ use crate::connect::call;
 use crate::daemon_ctl::{ask_secret, duetd, run_duetd};
 use crate::print;
 use crate::progress::Spinner;
+use crate::target::Target;
 
 /// The first line of a passphrase file, held so it is wiped when dropped.
 pub(crate) fn first_line(path: &Path) -> anyhow::Result<Zeroizing<String>> {
@@ -29,16 +31,6 @@ pub(crate) fn first_line(path: &Path) -> anyhow::Result<Zeroizing<String>> {
         return Err(UsageError(format!("the passphrase in {} is empty", path.display())).into());
     }
     Ok(line)
-}
-
-/// `path` made absolute against the current directory: the daemon has its own.
-fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
-    if path.is_absolute() {
-        return Ok(path.to_owned());
-    }
-    Ok(std::env::current_dir()
-        .context("cannot read the current directory")?
-        .join(path))
 }
 
 /// "2 notes, 1 in the trash, 3 check-ins and 1 boundary".
@@ -67,22 +59,33 @@ pub(crate) async fn run(home: &Home, json: bool, command: BackupCommand) -> anyh
     match command {
         BackupCommand::Create {
             file,
+            force,
             recipients,
             passphrase_file,
         } => {
+            let target = Target::check(home, &file, force)?;
             let passphrase = passphrase_file.as_deref().map(first_line).transpose()?;
             let extra = recipients.len();
             let request = Request::BackupCreate(BackupCreate {
-                path: absolute(&file)?.display().to_string(),
+                path: target.path().display().to_string(),
                 recipients,
                 passphrase: passphrase.as_ref().map(|p| p.to_string()),
+                deliver: true,
             });
-            let response = {
+            let v = {
                 let _spinner = Spinner::start("Writing the backup");
-                call(home, request).await?
-            };
-            let Response::BackupCreated(v) = response else {
-                anyhow::bail!("duetd sent an unexpected answer to backup create");
+                match call(home, request).await? {
+                    Response::BackupSealed(s) => {
+                        let sealed = base64::engine::general_purpose::STANDARD
+                            .decode(s.sealed_base64)
+                            .context("duetd sent a malformed backup")?;
+                        target.write(&sealed)?;
+                        s.backup
+                    }
+                    // A daemon from before `deliver` wrote the file itself.
+                    Response::BackupCreated(v) => v,
+                    _ => anyhow::bail!("duetd sent an unexpected answer to backup create"),
+                }
             };
             if json {
                 print::json(&v)?;

@@ -4,21 +4,33 @@
 //! Markdown rendering happens here, since it is presentation.
 
 use std::fmt::Write as _;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::io::{IsTerminal, Write};
 
 use anyhow::{Context, bail};
 use base64::Engine as _;
 use duet_proto::{BoundaryStatus, ExportView, Home, NoteView, Request, Response};
 use jiff::Timestamp;
 
+use crate::UsageError;
 use crate::args::{ExportArgs, ExportFormat};
 use crate::connect::call;
 use crate::progress::Spinner;
+use crate::target::Target;
 
 /// Runs `duet export`.
 pub(crate) async fn run(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
+    let target = args
+        .output
+        .as_deref()
+        .map(|p| Target::check(home, p, args.force))
+        .transpose()?;
+    if target.is_none() && args.format == ExportFormat::Automerge && std::io::stdout().is_terminal()
+    {
+        return Err(UsageError(
+            "refusing to write the binary automerge document to a terminal: pass -o FILE or redirect standard output".into(),
+        )
+        .into());
+    }
     let bytes = {
         let _spinner = Spinner::start("Exporting");
         match args.format {
@@ -44,13 +56,12 @@ pub(crate) async fn run(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
             }
         }
     };
-    match args.output {
-        Some(path) => {
-            write_private_atomic(&path, &bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+    match target {
+        Some(target) => {
+            target.write(&bytes)?;
             eprintln!(
                 "Exported to {} (mode 0600). This file is NOT encrypted: anyone who can read it can read your journal.",
-                path.display()
+                target.path().display()
             );
         }
         None => {
@@ -60,35 +71,6 @@ pub(crate) async fn run(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Writes a file with mode 0600 atomically: temp file, fsync, rename, fsync the directory.
-fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => std::env::current_dir()?,
-    };
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(path.file_name().unwrap_or_default());
-    tmp_name.push(format!(".tmp-{}", std::process::id()));
-    let tmp = dir.join(tmp_name);
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(&dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 fn day(t: Timestamp) -> String {

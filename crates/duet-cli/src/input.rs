@@ -26,13 +26,18 @@ fn read_stdin() -> anyhow::Result<String> {
     Ok(s)
 }
 
-/// The body of a new note: `--body`, `--body-file`, else standard input when it is not a
-/// terminal, else empty.
+/// A `--body` value: `-` asks for standard input, anything else is the body itself.
+pub(crate) fn body_arg(body: String) -> anyhow::Result<String> {
+    if body == "-" { read_stdin() } else { Ok(body) }
+}
+
+/// The body of a new note: `--body` (`-` for standard input), `--body-file` (`-` likewise),
+/// else empty. Standard input is read only when asked, so `while read l; do duet note add
+/// "$l"; done < list` adds one note per line instead of swallowing the list.
 pub(crate) fn new_body(body: Option<String>, body_file: Option<&Path>) -> anyhow::Result<String> {
     match (body, body_file) {
-        (Some(b), _) => Ok(b),
+        (Some(b), _) => body_arg(b),
         (None, Some(f)) => read_body_file(f),
-        (None, None) if !std::io::stdin().is_terminal() => read_stdin(),
         (None, None) => Ok(String::new()),
     }
 }

@@ -21,6 +21,7 @@ mod pairing;
 mod print;
 mod progress;
 mod run;
+mod target;
 
 use std::process::ExitCode;
 

@@ -8,11 +8,14 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{Context, bail};
+use base64::Engine as _;
 use duet_backup::{BackupError, FORMAT_VERSION, Manifest, Opener, Sealer};
 use duet_crypto::age::x25519;
 use duet_crypto::{DeviceKey, KeyError, KeyFileKind, SecretString};
 use duet_journal::Journal;
-use duet_proto::{BackupCreate, BackupView, ErrorCode, Home, RestoreView, WireError};
+use duet_proto::{
+    BackupCreate, BackupView, ErrorCode, Home, Response, RestoreView, SealedBackup, WireError,
+};
 use jiff::Timestamp;
 
 use crate::engine::{Engine, EngineError};
@@ -41,13 +44,15 @@ fn view(path: &Path, manifest: &Manifest, size: u64, passphrase: bool) -> Backup
 }
 
 /// `backup create`: one consistent snapshot (a single engine read, so every write queued
-/// before it is in and none after), then encryption and the atomic write off the engine
-/// thread, so concurrent writes carry on while the file is written.
+/// before it is in and none after), then encryption off the engine thread, so concurrent
+/// writes carry on meanwhile. With `deliver` (today's CLI) the sealed bytes go back to the
+/// client, which writes the file in the user's own view of the file system; without it (an
+/// older client) the daemon writes the file itself, never inside its home.
 pub(crate) async fn create(
     daemon: &Daemon,
     engine: &Engine,
     req: BackupCreate,
-) -> Result<BackupView, WireError> {
+) -> Result<Response, WireError> {
     let invalid = |m: String| WireError::new(ErrorCode::InvalidInput, m);
     let path = PathBuf::from(&req.path);
     if !path.is_absolute() {
@@ -56,6 +61,13 @@ pub(crate) async fn create(
             req.path
         )));
     }
+    if !req.deliver && daemon.home().contains(&path) {
+        return Err(invalid(format!(
+            "{} is inside the duet home; choose a path outside it",
+            req.path
+        )));
+    }
+    let deliver = req.deliver;
     let by_passphrase = req.passphrase.is_some();
     let sealer = match req.passphrase {
         Some(_) if !req.recipients.is_empty() => {
@@ -102,14 +114,24 @@ pub(crate) async fn create(
     tokio::task::spawn_blocking(move || {
         let (sealed, manifest) = duet_backup::seal(manifest, &document, &sealer)
             .map_err(|e| WireError::new(ErrorCode::Internal, e.to_string()))?;
-        duet_backup::write_private_atomic(&path, &sealed).map_err(|e| {
-            WireError::new(
-                ErrorCode::Storage,
-                format!("cannot write {}: {e}", path.display()),
-            )
-        })?;
+        let backup = view(&path, &manifest, sealed.len() as u64, by_passphrase);
+        if deliver {
+            tracing::info!(bytes = sealed.len(), "backup sealed for the client");
+            return Ok(Response::BackupSealed(SealedBackup {
+                backup,
+                sealed_base64: base64::engine::general_purpose::STANDARD.encode(&sealed),
+            }));
+        }
+        duet_proto::write_private_atomic(&path, &sealed, duet_proto::Overwrite::Replace).map_err(
+            |e| {
+                WireError::new(
+                    ErrorCode::Storage,
+                    format!("cannot write {}: {e}", path.display()),
+                )
+            },
+        )?;
         tracing::info!(bytes = sealed.len(), "backup written");
-        Ok(view(&path, &manifest, sealed.len() as u64, by_passphrase))
+        Ok(Response::BackupCreated(backup))
     })
     .await
     .map_err(|e| WireError::new(ErrorCode::Internal, format!("backup task failed: {e}")))?

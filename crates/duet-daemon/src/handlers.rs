@@ -261,11 +261,7 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
             .write(move |j, now| boundary_op(j, &r.id, |j, id| j.ack_boundary(id, now)))
             .await
             .map(Response::Boundary),
-        Request::BackupCreate(b) => {
-            return crate::backup::create(daemon, &engine, b)
-                .await
-                .map(Response::BackupCreated);
-        }
+        Request::BackupCreate(b) => return crate::backup::create(daemon, &engine, b).await,
         Request::ExportEntries => {
             let journal_id = daemon.config().journal_id.clone();
             engine

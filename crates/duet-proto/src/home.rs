@@ -112,6 +112,34 @@ impl Home {
         self.root.join("config.toml")
     }
 
+    /// Whether `path` (existing or not) is inside this home once symlinks are resolved: a
+    /// backup or export written there could replace the live store or the device key, so
+    /// the CLI refuses such targets. A home that does not exist yet contains nothing.
+    pub fn contains(&self, path: &Path) -> bool {
+        let Ok(root) = self.root.canonicalize() else {
+            return false;
+        };
+        let resolved = match path.canonicalize() {
+            Ok(p) => p,
+            // Not there yet: resolve its directory instead.
+            Err(_) => {
+                let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+                    return false;
+                };
+                let parent = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+                match parent.canonicalize() {
+                    Ok(p) => p.join(name),
+                    Err(_) => return false,
+                }
+            }
+        };
+        resolved.starts_with(root)
+    }
+
     /// Whether this home has been initialised (`duet init` ran to completion).
     pub fn is_initialised(&self) -> bool {
         self.store().exists() && self.device_key().exists()

@@ -25,6 +25,8 @@ mod views;
 mod client;
 #[cfg(feature = "client")]
 mod frame;
+#[cfg(feature = "client")]
+mod private_file;
 
 pub use error::{ErrorCode, WireError};
 pub use home::{Home, HomeError};
@@ -36,6 +38,8 @@ pub use views::*;
 pub use client::{Client, ClientError};
 #[cfg(feature = "client")]
 pub use frame::{MAX_FRAME_BYTES, codec};
+#[cfg(feature = "client")]
+pub use private_file::{Overwrite, write_private_atomic};
 
 /// The version of the CLI <-> daemon protocol. Bump it on any change to [`Request`],
 /// [`Response`] or the views that an older peer could misread; both sides refuse a peer whose

@@ -52,6 +52,9 @@ pub enum Response {
     Document(DocumentBytes),
     /// Since version 1. This device's public key and ids.
     Key(KeyView),
+    /// Since version 1, added after its first release (additive): the answer to a
+    /// `backup_create` with `deliver`, carrying the encrypted file for the client to write.
+    BackupSealed(SealedBackup),
 }
 
 /// A new invitation.
@@ -99,6 +102,16 @@ pub struct SyncReport {
 pub struct DocumentBytes {
     /// The bytes of `automerge::AutoCommit::save`, in base64.
     pub automerge_base64: String,
+}
+
+/// An encrypted backup for the client to write where the user asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedBackup {
+    /// What the backup holds; `size_bytes` is the length of the sealed bytes.
+    pub backup: BackupView,
+    /// The age file, in base64. It is encrypted, so it may be logged by size but is never
+    /// useful to print.
+    pub sealed_base64: String,
 }
 
 /// The daemon's side of the handshake.

@@ -143,6 +143,13 @@ pub fn requests() -> Vec<(&'static str, Request)> {
         ),
         ("recipients", R::BackupCreate(backup_create(false))),
         ("passphrase", R::BackupCreate(backup_create(true))),
+        (
+            "deliver",
+            R::BackupCreate(BackupCreate {
+                deliver: true,
+                ..backup_create(false)
+            }),
+        ),
         ("", R::ExportEntries),
         ("", R::ExportDocument),
         ("", R::KeyShow),
@@ -228,6 +235,13 @@ pub fn responses() -> Vec<(&'static str, Response)> {
             }),
         ),
         ("", R::BackupCreated(backup())),
+        (
+            "",
+            R::BackupSealed(SealedBackup {
+                backup: backup(),
+                sealed_base64: s("YWdlLWVuY3J5cHRpb24ub3JnL3YxCg=="),
+            }),
+        ),
         ("", R::Export(export())),
         (
             "",
