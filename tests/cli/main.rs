@@ -12,5 +12,6 @@ mod lifecycle;
 mod privacy;
 mod sync;
 mod targets;
+mod terminal;
 mod unicode;
 mod wire;

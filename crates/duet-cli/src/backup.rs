@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::UsageError;
 use crate::args::{BackupCommand, BackupOpenArgs};
+use crate::clean::{errln, line, outln};
 use crate::connect::call;
 use crate::daemon_ctl::{ask_secret, duetd, run_duetd};
 use crate::print;
@@ -97,7 +98,7 @@ pub(crate) async fn run(home: &Home, json: bool, command: BackupCommand) -> anyh
                 } else {
                     format!("this device's key and {extra} other recipient(s)")
                 };
-                eprintln!(
+                errln!(
                     "Backed up {} to {} ({} bytes), encrypted to {to}.",
                     counts_phrase(&v.counts),
                     v.path,
@@ -118,7 +119,7 @@ pub(crate) async fn run(home: &Home, json: bool, command: BackupCommand) -> anyh
             if json {
                 print::json(&v)?;
             } else {
-                print_backup(&v);
+                print_backup(&v)?;
             }
         }
         BackupCommand::Restore {
@@ -174,8 +175,8 @@ pub(crate) async fn run(home: &Home, json: bool, command: BackupCommand) -> anyh
             if json {
                 print::json(&v)?;
             } else {
-                println!("{}", v.journal_id);
-                eprintln!(
+                outln!("{}", line(&v.journal_id))?;
+                errln!(
                     "Restored {} into {} as a new device ({}). Your partner needs to pair with it again. Next: `duet daemon start`.",
                     counts_phrase(&v.counts),
                     v.home,
@@ -187,23 +188,26 @@ pub(crate) async fn run(home: &Home, json: bool, command: BackupCommand) -> anyh
     Ok(())
 }
 
-fn print_backup(v: &BackupView) {
+fn print_backup(v: &BackupView) -> anyhow::Result<()> {
     let encrypted = if v.encrypted_to == "passphrase" {
         "to a passphrase"
     } else {
         "to age recipients"
     };
-    println!("Backup OK: {}", v.path);
-    println!("  journal    {}", v.journal_id);
-    println!(
+    outln!("Backup OK: {}", line(&v.path))?;
+    outln!("  journal    {}", line(&v.journal_id))?;
+    outln!(
         "  created    {} by device {}",
-        v.created_at, v.created_by_device
-    );
-    println!("  format     {}", v.format);
-    println!("  encrypted  {encrypted}");
-    println!("  holds      {}", counts_phrase(&v.counts));
-    println!(
+        v.created_at,
+        line(&v.created_by_device)
+    )?;
+    outln!("  format     {}", v.format)?;
+    outln!("  encrypted  {encrypted}")?;
+    outln!("  holds      {}", counts_phrase(&v.counts))?;
+    outln!(
         "  size       {} bytes (document {} bytes)",
-        v.size_bytes, v.document_bytes
-    );
+        v.size_bytes,
+        v.document_bytes
+    )?;
+    Ok(())
 }

@@ -13,6 +13,7 @@ use jiff::Timestamp;
 
 use crate::UsageError;
 use crate::args::{ExportArgs, ExportFormat};
+use crate::clean::errln;
 use crate::connect::call;
 use crate::progress::Spinner;
 use crate::target::Target;
@@ -47,9 +48,14 @@ pub(crate) async fn run(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
                     bail!("duetd sent an unexpected answer to export");
                 };
                 if format == ExportFormat::Json {
-                    let mut out = serde_json::to_vec_pretty(&view)?;
-                    out.push(b'\n');
-                    out
+                    let mut out = crate::clean::json(serde_json::to_string_pretty(&view)?);
+                    out.push('\n');
+                    out.into_bytes()
+                } else if target.is_none() && std::io::stdout().is_terminal() {
+                    // Read on a terminal: the partner's words must not drive it.
+                    crate::clean::block(&markdown(&view))
+                        .into_owned()
+                        .into_bytes()
                 } else {
                     markdown(&view).into_bytes()
                 }
@@ -59,7 +65,7 @@ pub(crate) async fn run(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
     match target {
         Some(target) => {
             target.write(&bytes)?;
-            eprintln!(
+            errln!(
                 "Exported to {} (mode 0600). This file is NOT encrypted: anyone who can read it can read your journal.",
                 target.path().display()
             );
@@ -94,9 +100,48 @@ fn by_day<T>(items: &[T], at: impl Fn(&T) -> Timestamp) -> Vec<(String, Vec<&T>)
     groups
 }
 
+/// Text for inline Markdown (a heading, a list item): every character that could start
+/// markup is backslash-escaped (CommonMark lets any ASCII punctuation be), and a newline
+/// becomes a space, so the journal's words cannot change the document's structure.
+fn md_inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&' | '!' | '('
+            | ')' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A body as a block quote: Markdown in it still renders, but only inside the quote, so a
+/// heading or an unclosed HTML comment in a note cannot swallow the rest of the document.
+/// Raw HTML is escaped, since it is the one thing that can escape a quote's meaning.
+fn md_block(out: &mut String, body: &str) {
+    for l in body.trim_end().lines() {
+        let l = l.replace('&', "&amp;").replace('<', "&lt;");
+        if l.is_empty() {
+            let _ = writeln!(out, ">");
+        } else {
+            let _ = writeln!(out, "> {l}");
+        }
+    }
+    let _ = writeln!(out);
+}
+
 fn note_md(out: &mut String, n: &NoteView) {
-    let _ = writeln!(out, "#### {}\n", n.title);
-    let mut meta = format!("*{} · {}", n.author, time(n.created_at));
+    let _ = writeln!(out, "#### {}\n", md_inline(&n.title));
+    let mut meta = format!(
+        "*{} · {} · id {}",
+        md_inline(&n.author),
+        time(n.created_at),
+        md_inline(&n.id)
+    );
     if n.updated_at != n.created_at {
         let _ = write!(
             meta,
@@ -109,11 +154,11 @@ fn note_md(out: &mut String, n: &NoteView) {
         let _ = write!(meta, " · in the trash since {} {}", day(d), time(d));
     }
     if !n.tags.is_empty() {
-        let _ = write!(meta, " · tags: {}", n.tags.join(", "));
+        let _ = write!(meta, " · tags: {}", md_inline(&n.tags.join(", ")));
     }
     let _ = writeln!(out, "{meta}*\n");
-    if !n.body.is_empty() {
-        let _ = writeln!(out, "{}\n", n.body.trim_end());
+    if !n.body.trim_end().is_empty() {
+        md_block(out, &n.body);
     }
 }
 
@@ -158,21 +203,22 @@ pub(crate) fn markdown(v: &ExportView) -> String {
                 parts.push(format!("mood {m}/5"));
             }
             if !c.feelings.is_empty() {
-                parts.push(format!("feeling {}", c.feelings.join(", ")));
+                parts.push(format!("feeling {}", md_inline(&c.feelings.join(", "))));
             }
             if let Some(need) = &c.need {
-                parts.push(format!("needs: {need}"));
+                parts.push(format!("needs: {}", md_inline(need)));
             }
             let _ = writeln!(
                 out,
-                "- **{} · {}** {}",
-                c.author,
+                "- **{} · {}** {} (id {})",
+                md_inline(&c.author),
                 time(c.created_at),
-                parts.join("; ")
+                parts.join("; "),
+                md_inline(&c.id)
             );
             for a in &c.answers {
                 let prompt = a.prompt.as_deref().unwrap_or(&a.prompt_id);
-                let _ = writeln!(out, "  - *{prompt}* {}", a.text);
+                let _ = writeln!(out, "  - *{}* {}", md_inline(prompt), md_inline(&a.text));
             }
         }
         let _ = writeln!(out);
@@ -193,26 +239,34 @@ pub(crate) fn markdown(v: &ExportView) -> String {
             } else {
                 "not yet acknowledged"
             };
-            let _ = writeln!(out, "#### {}\n", b.text);
+            let _ = writeln!(out, "#### {}\n", md_inline(&b.text));
             let _ = writeln!(
                 out,
-                "*{} · {} · {status}, revision {}, {ack}*\n",
-                b.author,
+                "*{} · {} · {status}, revision {}, {ack} · id {}*\n",
+                md_inline(&b.author),
                 time(b.created_at),
-                b.revision
+                b.revision,
+                md_inline(&b.id)
             );
             if b.revisions.len() > 1 || b.revisions.iter().any(|r| !r.acks.is_empty()) {
                 for r in &b.revisions {
                     let acks: Vec<String> = r
                         .acks
                         .iter()
-                        .map(|a| format!("acknowledged by {} {} {}", a.by, day(a.at), time(a.at)))
+                        .map(|a| {
+                            format!(
+                                "acknowledged by {} {} {}",
+                                md_inline(&a.by),
+                                day(a.at),
+                                time(a.at)
+                            )
+                        })
                         .collect();
                     let _ = writeln!(
                         out,
                         "{}. {} ({} {}){}",
                         r.revision,
-                        r.text,
+                        md_inline(&r.text),
                         day(r.at),
                         time(r.at),
                         if acks.is_empty() {

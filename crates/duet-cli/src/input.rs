@@ -9,6 +9,7 @@ use duet_proto::{CheckinAdd, PromptAnswer, PromptDeck};
 use jiff::{Span, Timestamp, ToSpan, Zoned, civil::Date, tz::TimeZone};
 
 use crate::UsageError;
+use crate::clean::errln;
 
 /// Reads a body from FILE, or standard input for `-`.
 pub(crate) fn read_body_file(path: &Path) -> anyhow::Result<String> {
@@ -86,7 +87,7 @@ fn ask(prompt: &str) -> anyhow::Result<String> {
 
 /// Asks the day's questions on the terminal. Every question can be skipped with Enter.
 pub(crate) fn interactive_checkin(deck: &PromptDeck) -> anyhow::Result<CheckinAdd> {
-    eprintln!("Check-in (press Enter to skip any question)");
+    errln!("Check-in (press Enter to skip any question)");
     let mood = loop {
         let answer = ask("Mood, 1 (low) to 5 (high): ")?;
         if answer.is_empty() {
@@ -94,7 +95,7 @@ pub(crate) fn interactive_checkin(deck: &PromptDeck) -> anyhow::Result<CheckinAd
         }
         match answer.parse::<u8>() {
             Ok(m @ 1..=5) => break Some(m),
-            _ => eprintln!("  please type a number from 1 to 5"),
+            _ => errln!("  please type a number from 1 to 5"),
         }
     };
     let feelings = ask("A few words for how you feel (comma-separated): ")?

@@ -11,6 +11,7 @@
 
 mod args;
 mod backup;
+mod clean;
 mod connect;
 mod daemon_ctl;
 mod demo;
@@ -64,7 +65,8 @@ pub fn main() -> ExitCode {
             let red = anstyle::Style::new()
                 .bold()
                 .fg_color(Some(anstyle::AnsiColor::Red.into()));
-            let message = format!("{e:#}").replace('\n', " ");
+            // A message may quote the journal or a file: never let it drive the terminal.
+            let message = clean::line(&format!("{e:#}").replace('\n', " ")).into_owned();
             let _ = std::io::Write::write_fmt(
                 &mut stderr,
                 format_args!("{red}error:{red:#} {message}\n"),

@@ -8,6 +8,7 @@ use duet_proto::{EntryRef, Home, Invite, Pair, PeerView, Request, Response, Sync
 use serde_json::json;
 
 use crate::args::{InviteArgs, SyncArgs};
+use crate::clean::{errln, line, outln};
 use crate::connect::call;
 use crate::print;
 
@@ -47,17 +48,17 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
     if json_out && args.wait {
         // Two JSON lines: the ticket now (it must be handed over before anything can
         // happen), the pairing when it does.
-        println!(
+        outln!(
             "{}",
             json!({ "ticket": inv.ticket, "expires_at": inv.expires_at })
-        );
+        )?;
     } else if json_out {
         print::json(&json!({ "ticket": inv.ticket, "expires_at": inv.expires_at }))?;
     } else {
-        println!("{}", inv.ticket);
+        outln!("{}", inv.ticket)?;
     }
     if !json_out {
-        eprintln!(
+        errln!(
             "Give this one-time ticket to the other device and run `duet pair TICKET` there.\nIt works once, until {}. Treat it like a password: send it privately.",
             inv.expires_at
         );
@@ -66,7 +67,7 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
         return Ok(());
     }
     if !json_out {
-        eprintln!("Waiting for the other device...");
+        errln!("Waiting for the other device...");
     }
     let deadline = Instant::now() + args.expires;
     loop {
@@ -76,11 +77,13 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
             .find(|p| !before.contains(&p.device_id))
         {
             if json_out {
-                println!("{}", json!({ "paired": p }));
+                outln!("{}", crate::clean::json(json!({ "paired": p }).to_string()))?;
             } else {
-                eprintln!(
+                errln!(
                     "Paired with {} on {}. Check that they see the same words:\n  {}",
-                    p.person_name, p.device_name, p.phrase
+                    line(&p.person_name),
+                    line(&p.device_name),
+                    line(&p.phrase)
                 );
             }
             return Ok(());
@@ -110,10 +113,12 @@ pub(crate) async fn pair(home: &Home, json_out: bool, ticket: String) -> anyhow:
     if json_out {
         print::json(&p)?;
     } else {
-        println!("{}", p.phrase);
-        eprintln!(
+        outln!("{}", line(&p.phrase))?;
+        errln!(
             "Joined the journal of {} ({}). Compare these words with what `duet peers` shows there:\n  {}",
-            p.person_name, p.device_name, p.phrase
+            line(&p.person_name),
+            line(&p.device_name),
+            line(&p.phrase)
         );
     }
     Ok(())
@@ -134,7 +139,10 @@ pub(crate) async fn unpair(home: &Home, json_out: bool, id: String) -> anyhow::R
     if json_out {
         print::json(&json!({ "unpaired": id }))?;
     } else {
-        eprintln!("Removed {id}: it no longer syncs with this journal.");
+        errln!(
+            "Removed {}: it no longer syncs with this journal.",
+            line(&id)
+        );
     }
     Ok(())
 }
@@ -155,11 +163,11 @@ pub(crate) async fn sync(home: &Home, json_out: bool, args: &SyncArgs) -> anyhow
     let why = |p: &PeerView| {
         format!(
             "{} on {}{}",
-            p.person_name,
-            p.device_name,
+            line(&p.person_name),
+            line(&p.device_name),
             p.last_error
                 .as_deref()
-                .map(|e| format!(": {e}"))
+                .map(|e| format!(": {}", line(e)))
                 .unwrap_or_default()
         )
     };
@@ -170,15 +178,19 @@ pub(crate) async fn sync(home: &Home, json_out: bool, args: &SyncArgs) -> anyhow
     if json_out {
         print::json(&report)?;
     } else if report.synced.is_empty() && report.unreachable.is_empty() && args.wait {
-        eprintln!("No paired devices: nothing to sync. Invite one with `duet invite`.");
+        errln!("No paired devices: nothing to sync. Invite one with `duet invite`.");
     } else if !args.wait {
-        eprintln!("Syncing with every reachable device in the background.");
+        errln!("Syncing with every reachable device in the background.");
     } else {
         for p in &report.synced {
-            eprintln!("in sync with {} on {}", p.person_name, p.device_name);
+            errln!(
+                "in sync with {} on {}",
+                line(&p.person_name),
+                line(&p.device_name)
+            );
         }
         for p in &report.unreachable {
-            eprintln!("could not reach {}", why(p));
+            errln!("could not reach {}", why(p));
         }
     }
     Ok(ExitCode::SUCCESS)

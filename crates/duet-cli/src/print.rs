@@ -12,6 +12,8 @@ use duet_proto::{
 use jiff::{Timestamp, tz::TimeZone};
 use serde::Serialize;
 
+use crate::clean::{block, line};
+
 const ID: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
 const DIM: Style = Style::new().dimmed();
 const BOLD: Style = Style::new().bold();
@@ -48,9 +50,9 @@ fn local(t: Timestamp) -> String {
 
 /// Prints any view as pretty JSON.
 pub(crate) fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let text = crate::clean::json(serde_json::to_string_pretty(value)?);
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
+    writeln!(out, "{text}")?;
     Ok(())
 }
 
@@ -73,15 +75,16 @@ pub(crate) fn notes(items: &[NoteView]) -> anyhow::Result<()> {
         let tags = if n.tags.is_empty() {
             String::new()
         } else {
-            format!(" {DIM}#{}{DIM:#}", n.tags.join(" #"))
+            format!(" {DIM}#{}{DIM:#}", line(&n.tags.join(" #")))
         };
         let conflict = if n.conflicts.is_empty() { "" } else { " (!)" };
         writeln!(
             o,
-            "{ID}{id}{ID:#}  {DIM}{}{DIM:#}  {BOLD}{}{BOLD:#}{conflict}  {DIM}by {}{DIM:#}{tags}",
+            "{ID}{}{ID:#}  {DIM}{}{DIM:#}  {BOLD}{}{BOLD:#}{conflict}  {DIM}by {}{DIM:#}{tags}",
+            line(&id),
             local(n.updated_at),
-            n.title,
-            n.author
+            line(&n.title),
+            line(&n.author)
         )?;
     }
     Ok(())
@@ -90,41 +93,41 @@ pub(crate) fn notes(items: &[NoteView]) -> anyhow::Result<()> {
 /// One note in full.
 pub(crate) fn note(n: &NoteView) -> anyhow::Result<()> {
     let mut o = out();
-    writeln!(o, "{BOLD}{}{BOLD:#}", n.title)?;
-    writeln!(o, "{DIM}id{DIM:#}       {ID}{}{ID:#}", n.id)?;
+    writeln!(o, "{BOLD}{}{BOLD:#}", line(&n.title))?;
+    writeln!(o, "{DIM}id{DIM:#}       {ID}{}{ID:#}", line(&n.id))?;
     writeln!(
         o,
         "{DIM}by{DIM:#}       {} on {}, changed {}",
-        n.author,
+        line(&n.author),
         local(n.created_at),
         local(n.updated_at)
     )?;
     if !n.tags.is_empty() {
-        writeln!(o, "{DIM}tags{DIM:#}     #{}", n.tags.join(" #"))?;
+        writeln!(o, "{DIM}tags{DIM:#}     #{}", line(&n.tags.join(" #")))?;
     }
     if let Some(d) = n.deleted_at {
         writeln!(
             o,
             "{WARN}in the trash since {}{WARN:#} (restore with `duet note restore {}`)",
             local(d),
-            n.id
+            line(&n.id)
         )?;
     }
     for c in &n.conflicts {
         writeln!(
             o,
             "{WARN}the {} was also changed concurrently to: {}{WARN:#}",
-            c.field,
+            line(&c.field),
             c.other_values
                 .iter()
-                .map(|v| format!("{v:?}"))
+                .map(|v| format!("\"{}\"", line(v)))
                 .collect::<Vec<_>>()
                 .join(", ")
         )?;
     }
     if !n.body.is_empty() {
         writeln!(o)?;
-        write!(o, "{}", n.body)?;
+        write!(o, "{}", block(&n.body))?;
         if !n.body.ends_with('\n') {
             writeln!(o)?;
         }
@@ -143,10 +146,11 @@ pub(crate) fn trash(items: &[TrashItemView]) -> anyhow::Result<()> {
     for (t, id) in items.iter().zip(short) {
         writeln!(
             o,
-            "{ID}{id}{ID:#}  {DIM}deleted {}{DIM:#}  {} {BOLD}{}{BOLD:#}",
+            "{ID}{}{ID:#}  {DIM}deleted {}{DIM:#}  {} {BOLD}{}{BOLD:#}",
+            line(&id),
             local(t.deleted_at),
-            t.kind,
-            t.title
+            line(&t.kind),
+            line(&t.title)
         )?;
     }
     Ok(())
@@ -171,19 +175,19 @@ pub(crate) fn checkins(items: &[CheckinView]) -> anyhow::Result<()> {
             o,
             "{BOLD}{}{BOLD:#}  {}  {mood}{}",
             local(c.created_at),
-            c.author,
+            line(&c.author),
             if c.feelings.is_empty() {
                 String::new()
             } else {
-                format!("  feeling {}", c.feelings.join(", "))
+                format!("  feeling {}", line(&c.feelings.join(", ")))
             }
         )?;
         for a in &c.answers {
             let q = a.prompt.as_deref().unwrap_or(&a.prompt_id);
-            writeln!(o, "  {DIM}{q}{DIM:#} {}", a.text)?;
+            writeln!(o, "  {DIM}{}{DIM:#} {}", line(q), line(&a.text))?;
         }
         if let Some(n) = &c.need {
-            writeln!(o, "  {DIM}needs:{DIM:#} {n}")?;
+            writeln!(o, "  {DIM}needs:{DIM:#} {}", line(n))?;
         }
     }
     Ok(())
@@ -196,8 +200,11 @@ fn boundary_line(b: &BoundaryView, id: &str) -> String {
         (_, false) => format!("{WARN}not yet acknowledged{WARN:#}"),
     };
     format!(
-        "{ID}{id}{ID:#}  {BOLD}{}{BOLD:#}  {DIM}by {} (rev {}){DIM:#}  {state}",
-        b.text, b.author, b.revision
+        "{ID}{}{ID:#}  {BOLD}{}{BOLD:#}  {DIM}by {} (rev {}){DIM:#}  {state}",
+        line(id),
+        line(&b.text),
+        line(&b.author),
+        b.revision
     )
 }
 
@@ -228,7 +235,7 @@ pub(crate) fn boundary(b: &BoundaryView) -> anyhow::Result<()> {
         } else {
             r.acks
                 .iter()
-                .map(|a| format!("acknowledged by {} on {}", a.by, local(a.at)))
+                .map(|a| format!("acknowledged by {} on {}", line(&a.by), local(a.at)))
                 .collect::<Vec<_>>()
                 .join("; ")
         };
@@ -237,7 +244,7 @@ pub(crate) fn boundary(b: &BoundaryView) -> anyhow::Result<()> {
             "  {DIM}rev {} · {} · {acks}{DIM:#}\n    {}",
             r.revision,
             local(r.at),
-            r.text
+            line(&r.text)
         )?;
     }
     if let Some(t) = b.retired_at {
@@ -251,14 +258,16 @@ pub(crate) fn prompts(deck: &PromptDeck) -> anyhow::Result<()> {
     let mut o = out();
     writeln!(o, "{BOLD}Today{BOLD:#}")?;
     for p in &deck.today {
-        writeln!(o, "  {ID}{}{ID:#}  {}", p.id, p.text)?;
+        writeln!(o, "  {ID}{}{ID:#}  {}", line(&p.id), line(&p.text))?;
     }
     writeln!(o, "{BOLD}The deck{BOLD:#}")?;
     for p in &deck.all {
         writeln!(
             o,
             "  {ID}{}{ID:#}  {DIM}{:?}{DIM:#}  {}",
-            p.id, p.kind, p.text
+            line(&p.id),
+            p.kind,
+            line(&p.text)
         )?;
     }
     Ok(())
@@ -284,15 +293,15 @@ pub(crate) fn peers(items: &[duet_proto::PeerView]) -> anyhow::Result<()> {
         writeln!(
             o,
             "{BOLD}{}{BOLD:#} on {}  {ID}{}{ID:#}  {state}\n  {DIM}last seen {} · last synced {} · phrase: {}{DIM:#}",
-            p.person_name,
-            p.device_name,
-            &p.device_id[..p.device_id.len().min(12)],
+            line(&p.person_name),
+            line(&p.device_name),
+            line(p.device_id.get(..12).unwrap_or(&p.device_id)),
             when(p.last_seen),
             when(p.last_synced),
-            p.phrase
+            line(&p.phrase)
         )?;
         if let (false, Some(e)) = (p.connected, &p.last_error) {
-            writeln!(o, "  {DIM}last error: {e}{DIM:#}")?;
+            writeln!(o, "  {DIM}last error: {}{DIM:#}", line(e))?;
         }
     }
     Ok(())
@@ -302,15 +311,15 @@ pub(crate) fn peers(items: &[duet_proto::PeerView]) -> anyhow::Result<()> {
 pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
     let mut o = out();
     let name = match (&s.person_name, &s.device_name) {
-        (Some(p), Some(d)) => format!("{p} on {d}"),
+        (Some(p), Some(d)) => format!("{} on {}", line(p), line(d)),
         _ => "(locked)".to_owned(),
     };
     writeln!(o, "{BOLD}device{BOLD:#}    {name}")?;
     if let Some(id) = &s.device_id {
-        writeln!(o, "{DIM}device id{DIM:#} {id}")?;
+        writeln!(o, "{DIM}device id{DIM:#} {}", line(id))?;
     }
-    writeln!(o, "{BOLD}journal{BOLD:#}   {}", s.journal_id)?;
-    writeln!(o, "{BOLD}home{BOLD:#}      {}", s.home)?;
+    writeln!(o, "{BOLD}journal{BOLD:#}   {}", line(&s.journal_id))?;
+    writeln!(o, "{BOLD}home{BOLD:#}      {}", line(&s.home))?;
     if s.locked {
         writeln!(
             o,
@@ -328,14 +337,19 @@ pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
         writeln!(o, "{BOLD}members{BOLD:#}")?;
         for m in &s.members {
             let me = if m.is_self { " (this device)" } else { "" };
-            writeln!(o, "  {} on {}{me}", m.person_name, m.device_name)?;
+            writeln!(
+                o,
+                "  {} on {}{me}",
+                line(&m.person_name),
+                line(&m.device_name)
+            )?;
         }
     }
     if let Some(ep) = &s.endpoint_id {
-        writeln!(o, "{BOLD}network{BOLD:#}   endpoint {ep}")?;
+        writeln!(o, "{BOLD}network{BOLD:#}   endpoint {}", line(ep))?;
     }
     if let Some(e) = &s.network_error {
-        writeln!(o, "{WARN}network{WARN:#}   not running: {e}")?;
+        writeln!(o, "{WARN}network{WARN:#}   not running: {}", line(e))?;
     }
     for p in &s.peers {
         let state = match (p.connected, p.in_sync) {
@@ -343,7 +357,12 @@ pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
             (true, false) => "connected, syncing",
             (false, _) => "not connected",
         };
-        writeln!(o, "  {} on {}: {state}", p.person_name, p.device_name)?;
+        writeln!(
+            o,
+            "  {} on {}: {state}",
+            line(&p.person_name),
+            line(&p.device_name)
+        )?;
     }
     if s.unsynced {
         writeln!(
@@ -356,7 +375,7 @@ pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
         "{BOLD}daemon{BOLD:#}    pid {}, up {}, version {}",
         s.pid,
         uptime(s.uptime_secs),
-        s.daemon_version
+        line(&s.daemon_version)
     )?;
     Ok(())
 }
