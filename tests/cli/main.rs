@@ -2,6 +2,7 @@
 //! binary. One test binary (ripgrep's layout) so the binaries link once.
 
 mod harness;
+mod ids;
 
 mod backup;
 mod durability;

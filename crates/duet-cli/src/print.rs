@@ -19,27 +19,14 @@ const DIM: Style = Style::new().dimmed();
 const BOLD: Style = Style::new().bold();
 const WARN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Magenta)));
 
-/// The shortest id prefixes (at least 8 digits) that tell the listed ids apart.
-fn short_ids<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut ids: Vec<&str> = ids.collect();
-    let order = {
-        let mut o: Vec<usize> = (0..ids.len()).collect();
-        o.sort_by_key(|&i| ids[i]);
-        o
-    };
-    let sorted: Vec<&str> = order.iter().map(|&i| ids[i]).collect();
-    let common = |a: &str, b: &str| a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
-    let mut out = vec![String::new(); ids.len()];
-    for (pos, &i) in order.iter().enumerate() {
-        let before = pos
-            .checked_sub(1)
-            .map_or(0, |p| common(sorted[p], sorted[pos]));
-        let after = sorted.get(pos + 1).map_or(0, |n| common(sorted[pos], n));
-        let len = (before.max(after) + 1).max(8).min(ids[i].len());
-        out[i] = ids[i][..len].to_owned();
+/// The short ids to show: the daemon's, which are unique among everything an id resolves
+/// to, or (from an older daemon) ones unique among the listed ids.
+fn short_ids<'a>(ids: impl Iterator<Item = &'a str>, given: &[String]) -> Vec<String> {
+    let ids: Vec<&str> = ids.collect();
+    if given.len() == ids.len() {
+        return given.to_vec();
     }
-    ids.clear();
-    out
+    duet_proto::short_ids(ids.iter().copied(), &ids)
 }
 
 fn local(t: Timestamp) -> String {
@@ -61,7 +48,7 @@ fn out() -> anstream::AutoStream<std::io::Stdout> {
 }
 
 /// Notes as a table: short id, last change, title, author, tags.
-pub(crate) fn notes(items: &[NoteView]) -> anyhow::Result<()> {
+pub(crate) fn notes(items: &[NoteView], short: &[String]) -> anyhow::Result<()> {
     let mut o = out();
     if items.is_empty() {
         writeln!(
@@ -70,7 +57,7 @@ pub(crate) fn notes(items: &[NoteView]) -> anyhow::Result<()> {
         )?;
         return Ok(());
     }
-    let short = short_ids(items.iter().map(|n| n.id.as_str()));
+    let short = short_ids(items.iter().map(|n| n.id.as_str()), short);
     for (n, id) in items.iter().zip(short) {
         let tags = if n.tags.is_empty() {
             String::new()
@@ -136,13 +123,13 @@ pub(crate) fn note(n: &NoteView) -> anyhow::Result<()> {
 }
 
 /// The trash, most recent first.
-pub(crate) fn trash(items: &[TrashItemView]) -> anyhow::Result<()> {
+pub(crate) fn trash(items: &[TrashItemView], short: &[String]) -> anyhow::Result<()> {
     let mut o = out();
     if items.is_empty() {
         writeln!(o, "{DIM}The trash is empty.{DIM:#}")?;
         return Ok(());
     }
-    let short = short_ids(items.iter().map(|n| n.id.as_str()));
+    let short = short_ids(items.iter().map(|n| n.id.as_str()), short);
     for (t, id) in items.iter().zip(short) {
         writeln!(
             o,
@@ -209,7 +196,7 @@ fn boundary_line(b: &BoundaryView, id: &str) -> String {
 }
 
 /// Boundaries, oldest first.
-pub(crate) fn boundaries(items: &[BoundaryView]) -> anyhow::Result<()> {
+pub(crate) fn boundaries(items: &[BoundaryView], short: &[String]) -> anyhow::Result<()> {
     let mut o = out();
     if items.is_empty() {
         writeln!(
@@ -218,7 +205,7 @@ pub(crate) fn boundaries(items: &[BoundaryView]) -> anyhow::Result<()> {
         )?;
         return Ok(());
     }
-    let short = short_ids(items.iter().map(|b| b.id.as_str()));
+    let short = short_ids(items.iter().map(|b| b.id.as_str()), short);
     for (b, id) in items.iter().zip(short) {
         writeln!(o, "{}", boundary_line(b, &id))?;
     }
@@ -393,13 +380,6 @@ pub(crate) fn uptime(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn short_ids_are_unique_and_at_least_eight() {
-        let ids = ["0123456789a1", "0123456789b2", "fedcba987654"];
-        let s = short_ids(ids.iter().copied());
-        assert_eq!(s, vec!["0123456789a", "0123456789b", "fedcba98"]);
-    }
 
     #[test]
     fn uptime_reads_well() {

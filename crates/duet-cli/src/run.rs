@@ -109,7 +109,7 @@ async fn run_async(ctx: &Ctx, command: Command) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 print::json(&l.items)?;
             } else {
-                print::trash(&l.items)?;
+                print::trash(&l.items, &l.short_ids)?;
             }
         }
         Command::Checkin(c) => checkin(ctx, c).await?,
@@ -225,7 +225,7 @@ async fn note(ctx: &Ctx, n: NoteCommand) -> anyhow::Result<()> {
             if ctx.json {
                 print::json(&l.items)?;
             } else {
-                print::notes(&l.items)?;
+                print::notes(&l.items, &l.short_ids)?;
             }
         }
         NoteCommand::Show { id } => {
@@ -370,7 +370,7 @@ async fn boundary(ctx: &Ctx, b: BoundaryCommand) -> anyhow::Result<()> {
             return if ctx.json {
                 print::json(&l.items)
             } else {
-                print::boundaries(&l.items)
+                print::boundaries(&l.items, &l.short_ids)
             };
         }
         BoundaryCommand::Show { id } => (Request::BoundaryShow(EntryRef { id }), None),

@@ -47,6 +47,14 @@ impl Journal {
         Ok(())
     }
 
+    /// The short forms of `listed` boundary ids, unique among every boundary, retired ones
+    /// included: everything [`Journal::resolve_boundary`] resolves against.
+    pub fn short_boundary_ids<'a>(&self, listed: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let all: Vec<String> = self.doc.keys(self.root_map(schema::BOUNDARIES)).collect();
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        duet_proto::short_ids(listed, &all)
+    }
+
     /// The id of the boundary that `prefix` names uniquely.
     pub fn resolve_boundary(&self, prefix: &str) -> Result<EntryId, JournalError> {
         ids::resolve(

@@ -66,6 +66,14 @@ impl Journal {
         Ok(id)
     }
 
+    /// The short forms of `listed` note ids, unique among every note, the trash included:
+    /// everything [`Journal::resolve_note`] resolves against.
+    pub fn short_note_ids<'a>(&self, listed: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let all: Vec<String> = self.doc.keys(self.root_map(schema::NOTES)).collect();
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        duet_proto::short_ids(listed, &all)
+    }
+
     /// The id of the note that `prefix` names uniquely (in the trash too).
     pub fn resolve_note(&self, prefix: &str) -> Result<EntryId, JournalError> {
         ids::resolve(

@@ -19,6 +19,7 @@ mod error;
 mod home;
 mod request;
 mod response;
+mod short_id;
 mod views;
 
 #[cfg(feature = "client")]
@@ -32,6 +33,7 @@ pub use error::{ErrorCode, WireError};
 pub use home::{Home, HomeError};
 pub use request::*;
 pub use response::*;
+pub use short_id::{MIN_SHORT_ID, short_ids};
 pub use views::*;
 
 #[cfg(feature = "client")]

@@ -139,6 +139,22 @@ pub struct Created {
 pub struct Listing<T> {
     /// The items, in the order the request defines.
     pub items: Vec<T>,
+    /// Since version 1, added after its first release (additive): for notes, the trash and
+    /// boundaries, each item's shortest id prefix (at least 8 digits) that is unique among
+    /// everything the id can resolve to, not only the items listed. Empty from an older
+    /// daemon, and for other lists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub short_ids: Vec<String>,
+}
+
+impl<T> Listing<T> {
+    /// A listing without short ids.
+    pub fn new(items: Vec<T>) -> Self {
+        Self {
+            items,
+            short_ids: Vec::new(),
+        }
+    }
 }
 
 /// The built-in prompt deck.

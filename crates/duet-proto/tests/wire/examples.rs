@@ -179,27 +179,19 @@ pub fn responses() -> Vec<(&'static str, Response)> {
             "",
             R::Notes(Listing {
                 items: vec![note(false), note(true)],
+                short_ids: vec![s("0190a3f2c"), s("0190a3f2d")],
             }),
         ),
         (
             "",
-            R::Checkins(Listing {
-                items: vec![checkin(true), checkin(false)],
-            }),
+            R::Checkins(Listing::new(vec![checkin(true), checkin(false)])),
         ),
         ("", R::Boundary(boundary(false))),
         (
             "",
-            R::Boundaries(Listing {
-                items: vec![boundary(false), boundary(true)],
-            }),
+            R::Boundaries(Listing::new(vec![boundary(false), boundary(true)])),
         ),
-        (
-            "",
-            R::Trash(Listing {
-                items: vec![trash_item()],
-            }),
-        ),
+        ("", R::Trash(Listing::new(vec![trash_item()]))),
         (
             "",
             R::Prompts(PromptDeck {
@@ -221,12 +213,7 @@ pub fn responses() -> Vec<(&'static str, Response)> {
                 phrase: s(PHRASE),
             }),
         ),
-        (
-            "",
-            R::Peers(Listing {
-                items: vec![peer(true), peer(false)],
-            }),
-        ),
+        ("", R::Peers(Listing::new(vec![peer(true), peer(false)]))),
         (
             "",
             R::Synced(SyncReport {
