@@ -398,7 +398,7 @@ fn backup_create_refusals() {
     let file = beside(&d, "b.age");
     let out = d.fails(
         &["backup", "create", s(&file), "--recipient", "age1nope"],
-        1,
+        2,
     );
     assert!(out.stderr.contains("not an age"), "{out:?}");
     assert!(!file.exists());

@@ -60,12 +60,12 @@ fn note_lifecycle_by_prefix() {
     assert_eq!(trash[0]["id"], b.as_str());
     assert_eq!(trash[0]["title"], "Letter");
     assert!(d.json(&["note", "show", &b])["deleted_at"].is_string());
-    d.fails(&["note", "rm", &b], 1);
+    d.fails(&["note", "rm", &b], 2);
 
     d.ok(&["note", "restore", &b]);
     assert_eq!(d.json(&["note", "list"]).as_array().unwrap().len(), 3);
     assert_eq!(d.json(&["trash"]).as_array().unwrap().len(), 0);
-    d.fails(&["note", "restore", &b], 1);
+    d.fails(&["note", "restore", &b], 2);
 }
 
 #[test]
@@ -246,7 +246,7 @@ fn checkins_and_prompts() {
             .len(),
         0
     );
-    let e = d.fails(&["checkin", "--answer", "zz9=hm"], 1);
+    let e = d.fails(&["checkin", "--answer", "zz9=hm"], 2);
     assert!(e.stderr.contains("no prompt 'zz9'"), "{e:?}");
     d.fails(&["checkin"], 2);
 }
@@ -274,7 +274,7 @@ fn boundary_lifecycle_and_single_device_ack() {
     let all = d.json(&["boundary", "list", "--all"]);
     assert_eq!(all[0]["status"], "retired");
     assert!(all[0]["retired_at"].is_string());
-    d.fails(&["boundary", "revise", id, "again"], 1);
+    d.fails(&["boundary", "revise", id, "again"], 2);
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod ids;
 
 mod backup;
 mod durability;
+mod edges;
 mod errors;
 mod export;
 mod keys;

@@ -19,8 +19,8 @@ use clap::{Args, Parser, Subcommand};
 
 Environment: DUET_HOME (home directory), NO_COLOR (no colour).")]
 pub struct Cli {
-    /// The duet home directory [default: the platform's data dir, e.g. ~/.local/share/duet]
-    #[arg(long, global = true, env = "DUET_HOME", value_name = "DIR")]
+    /// The duet home directory [env: DUET_HOME, empty counts as unset] [default: the platform's data dir, e.g. ~/.local/share/duet]
+    #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
     /// Print machine-readable JSON instead of text
     #[arg(long, global = true)]

@@ -27,6 +27,20 @@ fn read_stdin() -> anyhow::Result<String> {
     Ok(s)
 }
 
+/// Refuses a body larger than an entry may be, before sending it anywhere.
+pub(crate) fn check_size(body: String) -> anyhow::Result<String> {
+    let max = duet_proto::MAX_ENTRY_BYTES;
+    if body.len() > max {
+        return Err(UsageError(format!(
+            "the body is {:.1} MiB; a note holds at most {} MiB",
+            body.len() as f64 / (1024.0 * 1024.0),
+            max / (1024 * 1024)
+        ))
+        .into());
+    }
+    Ok(body)
+}
+
 /// A `--body` value: `-` asks for standard input, anything else is the body itself.
 pub(crate) fn body_arg(body: String) -> anyhow::Result<String> {
     if body == "-" { read_stdin() } else { Ok(body) }
@@ -41,6 +55,7 @@ pub(crate) fn new_body(body: Option<String>, body_file: Option<&Path>) -> anyhow
         (None, Some(f)) => read_body_file(f),
         (None, None) => Ok(String::new()),
     }
+    .and_then(check_size)
 }
 
 /// Parses `--since`: a date (local midnight), an RFC 3339 instant, `today`, `yesterday`, or

@@ -249,8 +249,10 @@ async fn note(ctx: &Ctx, n: NoteCommand) -> anyhow::Result<()> {
             untags,
         } => {
             let body = match (body, body_file, append) {
-                (Some(b), _, _) => Some(BodyEdit::Replace(input::body_arg(b)?)),
-                (_, Some(f), _) => Some(BodyEdit::Replace(input::read_body_file(&f)?)),
+                (Some(b), _, _) => Some(BodyEdit::Replace(input::check_size(input::body_arg(b)?)?)),
+                (_, Some(f), _) => Some(BodyEdit::Replace(input::check_size(
+                    input::read_body_file(&f)?,
+                )?)),
                 (_, _, Some(a)) => Some(BodyEdit::Append(a)),
                 _ => None,
             };

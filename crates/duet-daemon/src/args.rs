@@ -17,8 +17,8 @@ use crate::keys::PassphraseAction;
 #[derive(Debug, Parser)]
 #[command(name = "duetd", version)]
 pub(crate) struct Args {
-    /// The duet home directory.
-    #[arg(long, global = true, env = "DUET_HOME", value_name = "DIR")]
+    /// The duet home directory [env: DUET_HOME; an empty value counts as unset]
+    #[arg(long, global = true, value_name = "DIR")]
     home: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,

@@ -29,8 +29,10 @@ pub enum EngineError {
     /// The journal refused the operation; nothing changed.
     #[error(transparent)]
     Journal(#[from] JournalError),
-    /// The change could not be made durable; it was rolled back.
-    #[error("the change could not be saved, nothing was changed: {0}")]
+    /// The change could not be made durable; it was rolled back in memory. The store's own
+    /// transaction was not committed, but nothing is claimed about the file: a failing disk
+    /// may have changed it anyway.
+    #[error("the change could not be saved and was not applied: {0}")]
     Storage(String),
     /// The engine has stopped (the daemon is shutting down, or it refuses work after a
     /// storage failure it could not recover from).

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use duet_proto::{
-    ErrorCode, HelloReply, Home, PROTOCOL_VERSION, Request, Response, WireError, codec,
+    ErrorCode, HelloReply, Home, MAX_FRAME_BYTES, MAX_RESPONSE_BYTES, PROTOCOL_VERSION, Request,
+    Response, WireError, codec,
 };
 use futures::{SinkExt, StreamExt};
 use tokio::net::{UnixListener, UnixStream};
@@ -113,12 +114,19 @@ pub async fn run(listener: UnixListener, daemon: Arc<Daemon>) {
 
 type Conn = Framed<UnixStream, LengthDelimitedCodec>;
 
+/// Sends one response. Responses may be larger than requests (a listing of many large
+/// entries), so the frame limit is raised for the send alone; requests stay capped.
 async fn send(framed: &mut Conn, response: &Response) -> bool {
     match serde_json::to_vec(response) {
-        Ok(bytes) => framed
-            .send(tokio_util::bytes::Bytes::from(bytes))
-            .await
-            .is_ok(),
+        Ok(bytes) => {
+            framed.codec_mut().set_max_frame_length(MAX_RESPONSE_BYTES);
+            let sent = framed.send(tokio_util::bytes::Bytes::from(bytes)).await;
+            framed.codec_mut().set_max_frame_length(MAX_FRAME_BYTES);
+            if let Err(e) = &sent {
+                tracing::warn!(error = %e, "cannot send a response");
+            }
+            sent.is_ok()
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot encode a response");
             false
@@ -157,6 +165,12 @@ async fn connection(stream: UnixStream, daemon: Arc<Daemon>) {
                 daemon_version: env!("CARGO_PKG_VERSION").to_owned(),
                 pid: std::process::id(),
                 locked: daemon.is_locked().await,
+                home: daemon
+                    .home()
+                    .root()
+                    .canonicalize()
+                    .ok()
+                    .map(|p| p.display().to_string()),
             })
         }
         Ok(Request::Hello(h)) => {

@@ -17,6 +17,7 @@ impl Journal {
     /// States a boundary and returns its id.
     pub fn add_boundary(&mut self, text: &str, now: Timestamp) -> Result<EntryId, JournalError> {
         crate::journal::non_blank("a boundary", text)?;
+        crate::journal::within_cap("a boundary", text.len())?;
         let id = EntryId::generate(now);
         let map = self.root_map(schema::BOUNDARIES);
         let b = self.doc.put_object(&map, id.as_str(), ObjType::Map)?;
@@ -101,6 +102,7 @@ impl Journal {
         now: Timestamp,
     ) -> Result<(), JournalError> {
         crate::journal::non_blank("a boundary", text)?;
+        crate::journal::within_cap("a boundary", text.len())?;
         let b = self.boundary_obj(id)?;
         self.require_own(&b, "revise")?;
         self.require_active(&b, id)?;

@@ -44,6 +44,7 @@ impl Journal {
     ) -> Result<EntryId, JournalError> {
         check_title(title)?;
         tags.iter().try_for_each(|t| check_tag(t))?;
+        crate::journal::within_cap("a note's body", body.len())?;
         let id = EntryId::generate(now);
         let notes = self.root_map(schema::NOTES);
         let note = self.doc.put_object(&notes, id.as_str(), ObjType::Map)?;
@@ -112,6 +113,17 @@ impl Journal {
             return Err(JournalError::Invalid("nothing to change".into()));
         }
         let note = self.note_obj(id)?;
+        let new_len = match body {
+            Some(BodyEdit::Replace(new)) => new.len(),
+            Some(BodyEdit::Append(more)) => {
+                let current = read::obj(&self.doc, &note, "body")
+                    .and_then(|t| self.doc.text(&t).ok())
+                    .map_or(0, |t| t.len());
+                current + more.len()
+            }
+            None => 0,
+        };
+        crate::journal::within_cap("a note's body", new_len)?;
         if let Some(t) = title {
             self.doc.put(&note, "title", t)?;
         }

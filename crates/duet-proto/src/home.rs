@@ -50,11 +50,15 @@ impl Home {
         Self { root: root.into() }
     }
 
-    /// The home given on the command line or in `DUET_HOME` (both arrive here as `explicit`),
-    /// or else the platform's per-user data directory for duet.
+    /// The home given on the command line (`explicit`), else in `DUET_HOME`, else the
+    /// platform's per-user data directory for duet. An empty `DUET_HOME` counts as unset, as
+    /// an empty `XDG_DATA_HOME` does.
     #[cfg(feature = "client")]
     pub fn resolve(explicit: Option<PathBuf>) -> Result<Self, HomeError> {
-        if let Some(root) = explicit {
+        let from_env = std::env::var_os("DUET_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        if let Some(root) = explicit.or(from_env) {
             return Ok(Self::new(root));
         }
         directories::ProjectDirs::from("", "", "duet")

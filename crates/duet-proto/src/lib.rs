@@ -39,9 +39,14 @@ pub use views::*;
 #[cfg(feature = "client")]
 pub use client::{Client, ClientError};
 #[cfg(feature = "client")]
-pub use frame::{MAX_FRAME_BYTES, codec};
+pub use frame::{MAX_FRAME_BYTES, MAX_RESPONSE_BYTES, codec};
 #[cfg(feature = "client")]
 pub use private_file::{Overwrite, write_private_atomic};
+
+/// The largest entry text duet accepts, in bytes of UTF-8: a note's body (after an edit or
+/// append), a boundary's wording, a check-in's answers. The same cap as one sync change, so
+/// whatever a device accepts it can also send to its partner and read back.
+pub const MAX_ENTRY_BYTES: usize = 16 * 1024 * 1024;
 
 /// The version of the CLI <-> daemon protocol. Bump it on any change to [`Request`],
 /// [`Response`] or the views that an older peer could misread; both sides refuse a peer whose

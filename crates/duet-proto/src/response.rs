@@ -125,6 +125,12 @@ pub struct HelloReply {
     pub pid: u32,
     /// Whether the journal is locked.
     pub locked: bool,
+    /// Since version 1, added after its first release (additive): the home the daemon
+    /// serves, symlinks resolved. The client checks it against the directory of the socket
+    /// it dialled, so a `duetd.sock` that leads to another home's daemon is refused. Absent
+    /// from an older daemon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
 }
 
 /// The id of a newly created entry.

@@ -168,6 +168,7 @@ pub fn responses() -> Vec<(&'static str, Response)> {
                 daemon_version: s("0.1.0"),
                 pid: 4242,
                 locked: false,
+                home: Some(s("/home/ana/.local/share/duet")),
             }),
         ),
         ("", R::Done),
