@@ -33,6 +33,11 @@ impl Target {
         if path.is_dir() {
             return Err(UsageError(format!("{} is a directory", path.display())).into());
         }
+        if let Some(dir) = path.parent()
+            && !dir.is_dir()
+        {
+            return Err(UsageError(format!("there is no directory {}", dir.display())).into());
+        }
         if !force && std::fs::symlink_metadata(&path).is_ok() {
             return Err(UsageError(format!(
                 "{} already exists; pass --force to replace it",
