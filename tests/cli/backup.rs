@@ -410,3 +410,46 @@ fn backup_create_refusals() {
     let r = Duet::new();
     r.fails(&["backup", "restore", s(&file)], 2);
 }
+
+/// `backup restore` takes `init`'s network flags, and they win over the environment.
+#[test]
+fn restore_takes_the_network_flags_of_init() {
+    let d = Duet::started();
+    d.note("net", "");
+    let file = beside(&d, "b.age");
+    d.ok(&["backup", "create", s(&file)]);
+    let key = d.home.join("keys/device.key");
+    let r = Duet::new();
+    let out = r
+        .cmd(&[
+            "backup",
+            "restore",
+            s(&file),
+            "--identity",
+            s(&key),
+            "--no-passphrase",
+            "--relay",
+            "disabled",
+            "--listen",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-local-discovery",
+        ])
+        .env("DUET_RELAY", "default")
+        .env("DUET_LISTEN", "0.0.0.0")
+        .env_remove("DUET_NO_LOCAL_DISCOVERY")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let config = std::fs::read_to_string(r.home.join("config.toml")).unwrap();
+    for line in [
+        "relay = \"disabled\"",
+        "listen = \"127.0.0.1\"",
+        "local_discovery = false",
+    ] {
+        assert!(config.contains(line), "{line} missing:\n{config}");
+    }
+    r.ok(&["daemon", "start"]);
+    assert_eq!(r.json(&["note", "list"])[0]["title"], "net");
+}

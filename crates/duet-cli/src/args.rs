@@ -166,6 +166,14 @@ pub struct InitArgs {
     /// Protect the device key with the passphrase in the first line of FILE
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// The new home's network settings.
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// A new home's network settings, kept in its `config.toml` (`init` and `backup restore`).
+#[derive(Debug, Args)]
+pub struct NetArgs {
     /// Relays for reaching devices behind NATs: default (n0's public relays), disabled, or a relay URL
     #[arg(
         long,
@@ -188,6 +196,21 @@ pub struct InitArgs {
     /// Do not look for paired devices on the local network (mDNS)
     #[arg(long, env = "DUET_NO_LOCAL_DISCOVERY", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_local_discovery: bool,
+}
+
+impl NetArgs {
+    /// Passes the settings on to `duetd init` or `duetd restore`.
+    pub(crate) fn push(&self, cmd: &mut std::process::Command) {
+        cmd.arg("--relay")
+            .arg(&self.relay)
+            .arg("--port")
+            .arg(self.port.to_string())
+            .arg("--listen")
+            .arg(self.listen.to_string());
+        if self.no_local_discovery {
+            cmd.arg("--no-local-discovery");
+        }
+    }
 }
 
 /// `duet invite`.
@@ -496,6 +519,9 @@ add --recipient for a key kept elsewhere, or use --passphrase-file.")]
         /// Protect the new device key with the passphrase in the first line of FILE
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
+        /// The new home's network settings.
+        #[command(flatten)]
+        net: NetArgs,
     },
 }
 

@@ -130,10 +130,12 @@ pub(crate) async fn run(home: &Home, json: bool, command: BackupCommand) -> anyh
             device_name,
             no_passphrase,
             new_passphrase_file,
+            net,
         } => {
             let mut cmd = duetd(home);
             cmd.arg("restore").arg(&file);
             open_args(&mut cmd, &open);
+            net.push(&mut cmd);
             if force {
                 cmd.arg("--force");
             }

@@ -178,15 +178,7 @@ pub(crate) fn init(home: &Home, args: &InitArgs) -> anyhow::Result<String> {
     if let Some(d) = &args.device_name {
         cmd.arg("--device-name").arg(d);
     }
-    cmd.arg("--relay")
-        .arg(&args.relay)
-        .arg("--port")
-        .arg(args.port.to_string())
-        .arg("--listen")
-        .arg(args.listen.to_string());
-    if args.no_local_discovery {
-        cmd.arg("--no-local-discovery");
-    }
+    args.net.push(&mut cmd);
     let mut typed: Option<zeroize::Zeroizing<String>> = None;
     if args.no_passphrase {
         cmd.arg("--no-passphrase");
