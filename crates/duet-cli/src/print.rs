@@ -367,13 +367,33 @@ pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seconds as a short human duration.
+/// Seconds as a short human duration in its two largest units, truncated: `5s`, `1m5s`,
+/// `2h1m`, `3d4h`. jiff balances and prints the span; only the choice of units is ours.
 pub(crate) fn uptime(secs: u64) -> String {
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m{}s", secs / 60, secs % 60),
-        3600..86400 => format!("{}h{}m", secs / 3600, (secs % 3600) / 60),
-        _ => format!("{}d{}h", secs / 86400, (secs % 86400) / 3600),
+    use jiff::fmt::friendly::{Designator, Spacing, SpanPrinter};
+    use jiff::{RoundMode, SpanRound, Unit};
+    let smallest = match secs {
+        0..3600 => Unit::Second,
+        3600..86400 => Unit::Minute,
+        _ => Unit::Hour,
+    };
+    let span = jiff::Span::new()
+        .try_seconds(i64::try_from(secs).unwrap_or(i64::MAX))
+        .and_then(|s| {
+            s.round(
+                SpanRound::new()
+                    .largest(Unit::Day)
+                    .smallest(smallest)
+                    .mode(RoundMode::Trunc)
+                    .days_are_24_hours(),
+            )
+        });
+    match span {
+        Ok(span) => SpanPrinter::new()
+            .designator(Designator::Compact)
+            .spacing(Spacing::None)
+            .span_to_string(&span),
+        Err(_) => format!("{secs}s"),
     }
 }
 
@@ -386,5 +406,8 @@ mod tests {
         assert_eq!(uptime(5), "5s");
         assert_eq!(uptime(65), "1m5s");
         assert_eq!(uptime(7300), "2h1m");
+        assert_eq!(uptime(0), "0s");
+        assert_eq!(uptime(3600), "1h");
+        assert_eq!(uptime(90061), "1d1h");
     }
 }
