@@ -9,6 +9,7 @@ mod durability;
 mod edges;
 mod errors;
 mod export;
+mod integration;
 mod keys;
 mod lifecycle;
 mod privacy;

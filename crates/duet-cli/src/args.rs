@@ -140,10 +140,16 @@ Only meaningful when the device key has a passphrase (`duet passphrase set`).")]
         /// The shell
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to stdout
+    /// Print the man page (roff), or write every page (duet, duet-SUBCOMMAND, duetd) into DIR
     #[command(after_help = "Examples:
-  duet man | man -l -")]
-    Man,
+  duet man | man -l -
+  duet man --dir ~/.local/share/man/man1    # then `man duet-note-add`, `man duetd`")]
+    Man {
+        /// Write duet.1, one page per subcommand (duet-note.1, duet-note-add.1, ...) and
+        /// duetd's pages into DIR, and list them
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Run a scripted session against a throwaway home, to see duet work
     #[command(after_help = "Examples:
   duet demo

@@ -14,6 +14,7 @@ use duet_proto::{Client, ClientError, Home, Request, Response, Unlock};
 
 use crate::UsageError;
 use crate::args::{InitArgs, UnlockArgs};
+use crate::clean::{errln, outln};
 
 /// How long `daemon start` and `daemon stop` wait for the daemon.
 const WAIT: Duration = Duration::from_secs(20);
@@ -240,6 +241,39 @@ pub(crate) fn duetd(home: &Home) -> Command {
     let mut cmd = Command::new(duetd_path());
     cmd.arg("--home").arg(home.root());
     cmd
+}
+
+/// `duet man --dir DIR`: every page of duet's (one per subcommand, as clap_mangen names them:
+/// `duet-note-add.1`), then duetd's, written by `duetd man --dir` since duetd owns its command
+/// line. Lists the pages on stdout.
+pub(crate) fn man_pages(dir: &std::path::Path) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    clap_mangen::generate_to(crate::Cli::command(), dir)
+        .with_context(|| format!("cannot write man pages into {}", dir.display()))?;
+    let mut cmd = Command::new(duetd_path());
+    cmd.arg("man").arg("--dir").arg(dir);
+    run_duetd(cmd, None)?;
+    let mut pages: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                (n.starts_with("duet-") || n.starts_with("duetd") || n == "duet.1")
+                    && n.ends_with(".1")
+            })
+        })
+        .collect();
+    pages.sort();
+    for p in &pages {
+        outln!("{}", p.display())?;
+    }
+    errln!(
+        "Wrote {} pages. If {} is not where `man` looks, add its parent to MANPATH.",
+        pages.len(),
+        dir.display()
+    );
+    Ok(())
 }
 
 /// Asks for a passphrase on the terminal, without echo.

@@ -39,8 +39,14 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             std::io::Write::write_all(&mut std::io::stdout(), &script)?;
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+        Command::Man { dir: None } => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            std::io::Write::write_all(&mut std::io::stdout(), &page)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Man { dir: Some(dir) } => {
+            daemon_ctl::man_pages(dir)?;
             return Ok(ExitCode::SUCCESS);
         }
         Command::Demo(args) => return crate::demo::run(args.keep).map(|()| ExitCode::SUCCESS),
@@ -136,7 +142,7 @@ async fn run_async(ctx: &Ctx, command: Command) -> anyhow::Result<ExitCode> {
         Command::Init(_)
         | Command::Passphrase(_)
         | Command::Completions { .. }
-        | Command::Man
+        | Command::Man { .. }
         | Command::Demo(_) => {
             bail!("internal error: command dispatched twice")
         }

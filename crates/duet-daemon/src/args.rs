@@ -110,6 +110,13 @@ enum Command {
         #[command(flatten)]
         net: NetArgs,
     },
+    /// Print duetd's man page, or write it and one per subcommand into DIR (run by `duet man
+    /// --dir`).
+    Man {
+        /// Write duetd.1 and duetd-SUBCOMMAND.1 here instead of printing duetd.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Set, change or remove the device key's passphrase (run by `duet passphrase`).
     Passphrase {
         /// set, change or remove.
@@ -148,14 +155,39 @@ impl OpenArgs {
     }
 }
 
+/// duetd's man pages, from the same clap definition as its `--help`.
+fn man(dir: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let cmd = Args::command();
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(cmd, dir)
+                .with_context(|| format!("cannot write man pages into {}", dir.display()))
+        }
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut page)?;
+            std::io::Write::write_all(&mut std::io::stdout(), &page)?;
+            Ok(())
+        }
+    }
+}
+
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string(value)?);
     Ok(())
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(Command::Man { dir }) = args.command {
+        // Needs no home.
+        return man(dir.as_deref());
+    }
     let home = Home::resolve(args.home)?;
     match args.command.unwrap_or(Command::Run) {
+        Command::Man { dir } => man(dir.as_deref()),
         Command::Run => {
             crate::logging::init();
             let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -60,10 +60,22 @@ pub async fn serve_home(home: Home) -> anyhow::Result<()> {
     });
 
     tracing::info!(pid = std::process::id(), socket = %socket.display(), "duetd listening");
+    // Under systemd (`Type=notify`), say we are ready only now that the socket answers;
+    // elsewhere NOTIFY_SOCKET is unset and this does nothing.
+    notify(&[sd_notify::NotifyState::Ready]);
     run(listener, daemon).await;
+    notify(&[sd_notify::NotifyState::Stopping]);
     let _ = std::fs::remove_file(&socket);
     tracing::info!("duetd stopped");
     Ok(())
+}
+
+/// Tells the service manager about our state, if one asked (`NOTIFY_SOCKET`). A failure is
+/// only logged: the daemon works the same without a service manager.
+fn notify(state: &[sd_notify::NotifyState]) {
+    if let Err(e) = sd_notify::notify(false, state) {
+        tracing::warn!(error = %e, "cannot notify the service manager");
+    }
 }
 
 async fn wait_for_signal() -> std::io::Result<()> {
