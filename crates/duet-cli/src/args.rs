@@ -534,10 +534,12 @@ add --recipient for a key kept elsewhere, or use --passphrase-file.")]
 /// What opens a backup.
 #[derive(Debug, Args)]
 pub struct BackupOpenArgs {
-    /// An age identity file that opens the backup [default: this home's device key]
-    #[arg(long, value_name = "FILE", conflicts_with = "passphrase_file")]
+    /// An age identity file that opens the backup, plain or protected by a passphrase (asked
+    /// on a terminal, or --passphrase-file) [default: this home's device key]
+    #[arg(long, value_name = "FILE")]
     pub identity: Option<PathBuf>,
-    /// The backup's passphrase, in the first line of FILE
+    /// The backup's passphrase, in the first line of FILE; with --identity, that key file's
+    /// passphrase instead
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
 }

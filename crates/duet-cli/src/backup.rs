@@ -16,7 +16,7 @@ use crate::UsageError;
 use crate::args::{BackupCommand, BackupOpenArgs};
 use crate::clean::{errln, line, outln};
 use crate::connect::call;
-use crate::daemon_ctl::{ask_secret, duetd, run_duetd};
+use crate::daemon_ctl::{NeedsPassphrase, ask_secret, duetd, run_duetd};
 use crate::print;
 use crate::progress::Spinner;
 use crate::target::Target;
@@ -46,12 +46,60 @@ pub(crate) fn counts_phrase(c: &Counts) -> String {
     )
 }
 
-fn open_args(cmd: &mut std::process::Command, open: &BackupOpenArgs) {
+fn open_args(
+    cmd: &mut std::process::Command,
+    open: &BackupOpenArgs,
+    key_passphrase_on_stdin: bool,
+) {
     if let Some(id) = &open.identity {
         cmd.arg("--identity").arg(id);
     }
     if let Some(f) = &open.passphrase_file {
         cmd.arg("--passphrase-file").arg(f);
+    }
+    if key_passphrase_on_stdin {
+        cmd.arg("--identity-passphrase-stdin");
+    }
+}
+
+/// A copy of a prepared `duetd` command (program and arguments), to run it again.
+fn clone_command(cmd: &std::process::Command) -> std::process::Command {
+    let mut copy = std::process::Command::new(cmd.get_program());
+    copy.args(cmd.get_args());
+    copy
+}
+
+/// What goes on `duetd`'s standard input: the key's passphrase as a line, then `rest`.
+fn lines(key: Option<&str>, rest: Option<&str>) -> Zeroizing<String> {
+    let mut text = Zeroizing::new(String::new());
+    if let Some(k) = key {
+        text.push_str(k);
+        text.push('\n');
+    }
+    text.push_str(rest.unwrap_or_default());
+    text
+}
+
+/// Runs `duetd` through `run`, first without a key passphrase. If the key that opens the
+/// backup turns out to be protected and no passphrase was given, asks for it on the terminal
+/// and runs again with it; without a terminal, says how to give it (a usage error).
+fn with_key_passphrase(
+    open: &BackupOpenArgs,
+    run: impl Fn(Option<&str>) -> anyhow::Result<String>,
+) -> anyhow::Result<String> {
+    match run(None) {
+        Err(e) if e.downcast_ref::<NeedsPassphrase>().is_some() => {
+            if open.passphrase_file.is_some() || !std::io::stdin().is_terminal() {
+                return Err(UsageError(e.to_string()).into());
+            }
+            let key = open.identity.as_deref().map_or_else(
+                || "this device's key".to_owned(),
+                |p| p.display().to_string(),
+            );
+            let typed = ask_secret(&format!("Passphrase for {key}: "))?;
+            run(Some(typed.as_str()))
+        }
+        other => other,
     }
 }
 
@@ -107,13 +155,14 @@ pub(crate) async fn run(home: &Home, json: bool, command: BackupCommand) -> anyh
             }
         }
         BackupCommand::Verify { file, open } => {
-            let mut cmd = duetd(home);
-            cmd.arg("backup-verify").arg(&file);
-            open_args(&mut cmd, &open);
-            let out = {
+            let out = with_key_passphrase(&open, |key| {
+                let mut cmd = duetd(home);
+                cmd.arg("backup-verify").arg(&file);
+                open_args(&mut cmd, &open, key.is_some());
+                let stdin = lines(key, None);
                 let _spinner = Spinner::start("Checking the backup");
-                run_duetd(cmd, None)?
-            };
+                run_duetd(cmd, (!stdin.is_empty()).then_some(stdin.as_str()))
+            })?;
             let v: BackupView = serde_json::from_str(&out)
                 .context("duetd sent an unexpected answer to backup-verify")?;
             if json {
@@ -134,7 +183,6 @@ pub(crate) async fn run(home: &Home, json: bool, command: BackupCommand) -> anyh
         } => {
             let mut cmd = duetd(home);
             cmd.arg("restore").arg(&file);
-            open_args(&mut cmd, &open);
             net.push(&mut cmd);
             if force {
                 cmd.arg("--force");
@@ -168,10 +216,14 @@ pub(crate) async fn run(home: &Home, json: bool, command: BackupCommand) -> anyh
                 )
                 .into());
             }
-            let out = {
+            let out = with_key_passphrase(&open, |key| {
+                let mut cmd = clone_command(&cmd);
+                open_args(&mut cmd, &open, key.is_some());
+                // duetd reads the key's passphrase first, then the new one.
+                let stdin = lines(key, typed.as_ref().map(|t| t.as_str()));
                 let _spinner = Spinner::start("Restoring the backup");
-                run_duetd(cmd, typed.as_ref().map(|t| t.as_str()))?
-            };
+                run_duetd(cmd, (!stdin.is_empty()).then_some(stdin.as_str()))
+            })?;
             let v: RestoreView =
                 serde_json::from_str(&out).context("duetd sent an unexpected answer to restore")?;
             if json {

@@ -231,10 +231,21 @@ pub(crate) fn run_duetd(mut cmd: Command, stdin: Option<&str>) -> anyhow::Result
             .rev()
             .find_map(|l| l.strip_prefix("duetd: error: "))
             .unwrap_or("duetd failed");
+        if out.status.code() == Some(NEEDS_PASSPHRASE_EXIT) {
+            return Err(NeedsPassphrase(line.to_owned()).into());
+        }
         bail!("{line}");
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
+
+/// `duetd`'s exit code when a key file it was to open needs a passphrase it was not given.
+const NEEDS_PASSPHRASE_EXIT: i32 = 3;
+
+/// `duetd` needed a key's passphrase that it was not given (its message says which key).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct NeedsPassphrase(pub(crate) String);
 
 /// A `duetd --home HOME` command, ready for a subcommand.
 pub(crate) fn duetd(home: &Home) -> Command {

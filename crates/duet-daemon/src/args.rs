@@ -137,20 +137,31 @@ enum Command {
 /// What opens a backup.
 #[derive(Debug, clap::Args)]
 struct OpenArgs {
-    /// An age identity file that can open the backup [default: this home's device key].
-    #[arg(long, value_name = "FILE", conflicts_with = "passphrase_file")]
+    /// An age identity file that can open the backup, plain or passphrase-protected
+    /// [default: this home's device key].
+    #[arg(long, value_name = "FILE")]
     identity: Option<PathBuf>,
-    /// The backup's passphrase: the first line of this file.
+    /// The first line of this file is the backup's passphrase; with --identity, the
+    /// passphrase of that key file instead.
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    /// Read the passphrase of the key file (--identity, or this home's device key) from the
+    /// first line of standard input (how `duet` hands over a typed one).
+    #[arg(long, conflicts_with = "passphrase_file")]
+    identity_passphrase_stdin: bool,
 }
 
 impl OpenArgs {
     fn open_with(self) -> OpenWith {
+        let key_passphrase = |file: Option<PathBuf>| match (self.identity_passphrase_stdin, file) {
+            (true, _) => Passphrase::Stdin,
+            (false, Some(f)) => Passphrase::File(f),
+            (false, None) => Passphrase::None,
+        };
         match (self.identity, self.passphrase_file) {
-            (Some(id), _) => OpenWith::Identity(id),
+            (Some(id), file) => OpenWith::Identity(id, key_passphrase(file)),
             (None, Some(f)) => OpenWith::Passphrase(Passphrase::File(f)),
-            (None, None) => OpenWith::HomeKey,
+            (None, None) => OpenWith::HomeKey(key_passphrase(None)),
         }
     }
 }

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use base64::Engine as _;
 use duet_backup::{BackupError, FORMAT_VERSION, Manifest, Opener, Sealer};
 use duet_crypto::age::x25519;
-use duet_crypto::{DeviceKey, KeyError, KeyFileKind, SecretString};
+use duet_crypto::{DeviceKey, KeyError, SecretString};
 use duet_journal::Journal;
 use duet_proto::{
     BackupCreate, BackupView, ErrorCode, Home, Response, RestoreView, SealedBackup, WireError,
@@ -140,22 +140,36 @@ pub(crate) async fn create(
 /// What opens a backup offline.
 #[derive(Debug, Clone)]
 pub enum OpenWith {
-    /// An age identity file (plain, as `age-keygen` writes).
-    Identity(PathBuf),
+    /// An age identity file (plain, as `age-keygen` writes, or protected by a passphrase, as
+    /// `duet init` writes with one), and where that key's passphrase comes from.
+    Identity(PathBuf, Passphrase),
     /// The first line of a file, or of stdin, is the backup's passphrase.
     Passphrase(Passphrase),
-    /// The home's own device key (it must be a plain key file).
-    HomeKey,
+    /// The home's own device key, and where its passphrase comes from if it has one.
+    HomeKey(Passphrase),
 }
 
-fn read_identity(path: &Path) -> anyhow::Result<Vec<x25519::Identity>> {
-    match DeviceKey::read(path, None) {
+/// A key file needs a passphrase and none was given. `duetd` exits with
+/// [`NEEDS_PASSPHRASE_EXIT`] for it, so `duet` can ask on the terminal and try again.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{0} is protected by a passphrase: give it with --passphrase-file FILE (next to --identity), or run on a terminal to be asked"
+)]
+pub struct NeedsKeyPassphrase(pub String);
+
+/// `duetd`'s exit code when a key file needs a passphrase that was not given.
+pub const NEEDS_PASSPHRASE_EXIT: u8 = 3;
+
+fn read_identity(path: &Path, passphrase: &Passphrase) -> anyhow::Result<Vec<x25519::Identity>> {
+    let secret = read_passphrase(passphrase)?;
+    match DeviceKey::read(path, secret.as_ref()) {
         Ok(k) => Ok(vec![k.identity().clone()]),
-        Err(KeyError::NeedsPassphrase) => bail!(
-            "{} is protected by a passphrase; decrypt it first (`age -d -o plain.key {}`) or use a backup made to a passphrase",
-            path.display(),
-            path.display()
-        ),
+        Err(KeyError::NeedsPassphrase) => {
+            Err(NeedsKeyPassphrase(path.display().to_string()).into())
+        }
+        Err(KeyError::WrongPassphrase) => {
+            bail!("wrong passphrase for {}", path.display())
+        }
         Err(KeyError::NotAKeyFile { .. }) => {
             bail!("{} is not an age identity file", path.display())
         }
@@ -175,8 +189,8 @@ fn open_backup(
     let identities;
     let passphrase;
     let opener = match with {
-        OpenWith::Identity(p) => {
-            identities = read_identity(p)?;
+        OpenWith::Identity(p, key_passphrase) => {
+            identities = read_identity(p, key_passphrase)?;
             Opener::Identities(&identities)
         }
         OpenWith::Passphrase(source) => {
@@ -184,26 +198,21 @@ fn open_backup(
                 read_passphrase(source)?.ok_or_else(|| anyhow::anyhow!("no passphrase given"))?;
             Opener::Passphrase(&passphrase)
         }
-        OpenWith::HomeKey => {
+        OpenWith::HomeKey(key_passphrase) => {
             if !home.is_initialised() {
                 bail!(
                     "no device key in {} to open the backup with: pass --identity FILE or --passphrase-file FILE",
                     home.root().display()
                 );
             }
-            if DeviceKey::file_kind(&home.device_key())? == KeyFileKind::Passphrase {
-                bail!(
-                    "this device's key is protected by a passphrase: pass --identity FILE or --passphrase-file FILE"
-                );
-            }
-            identities = read_identity(&home.device_key())?;
+            identities = read_identity(&home.device_key(), key_passphrase)?;
             Opener::Identities(&identities)
         }
     };
     let by_passphrase = matches!(opener, Opener::Passphrase(_));
     let backup = duet_backup::open(&sealed, &opener).map_err(|e| match e {
         // The default identity was not enough: say which flags would help.
-        BackupError::WrongIdentity if matches!(with, OpenWith::HomeKey) => anyhow::anyhow!(
+        BackupError::WrongIdentity if matches!(with, OpenWith::HomeKey(_)) => anyhow::anyhow!(
             "this device's key cannot open this backup: pass --identity FILE or --passphrase-file FILE"
         ),
         other => anyhow::anyhow!("{}: {other}", file.display()),
