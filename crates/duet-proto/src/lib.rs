@@ -37,7 +37,7 @@ pub use short_id::{MIN_SHORT_ID, short_ids};
 pub use views::*;
 
 #[cfg(feature = "client")]
-pub use client::{Client, ClientError};
+pub use client::{Client, ClientError, HANDSHAKE_TIMEOUT};
 #[cfg(feature = "client")]
 pub use frame::{MAX_FRAME_BYTES, MAX_RESPONSE_BYTES, codec};
 #[cfg(feature = "client")]
