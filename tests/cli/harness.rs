@@ -188,6 +188,24 @@ impl Duet {
         id
     }
 
+    /// The sorted device ids of the journal's members, as `duet status --json` lists them.
+    pub fn member_ids(&self) -> Vec<String> {
+        self.status_members("device_id")
+    }
+
+    /// One field of every member in `duet status --json`, sorted and deduplicated.
+    pub fn status_members(&self, field: &str) -> Vec<String> {
+        let mut m: Vec<String> = self.json(&["status"])["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m[field].as_str().unwrap().to_owned())
+            .collect();
+        m.sort();
+        m.dedup();
+        m
+    }
+
     pub fn pid(&self) -> i32 {
         self.json(&["status"])["pid"].as_i64().unwrap() as i32
     }

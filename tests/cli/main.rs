@@ -16,5 +16,6 @@ mod privacy;
 mod sync;
 mod targets;
 mod terminal;
+mod trust;
 mod unicode;
 mod wire;

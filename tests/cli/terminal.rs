@@ -124,6 +124,7 @@ fn hostile_entries_reach_no_terminal_raw() {
         vec!["key", "show"],
         vec!["prompts"],
         vec!["peers"],
+        vec!["invite", "--list"],
         vec!["export", "--format", "markdown"],
         // Errors quote what they were given.
         vec!["note", "show", EVIL],

@@ -78,13 +78,18 @@ pub enum Command {
     Boundary(BoundaryCommand),
     /// Invite another device: prints a one-time ticket to give it
     #[command(after_help = "Examples:
-  duet invite                        # valid 10 minutes; give the line to your partner
+  duet invite                        # your partner; valid 10 minutes (24 hours at most)
   duet invite --expires 1h --wait    # wait until it is used, then show the phrase
-  duet invite --same-person          # for another device of your own")]
+  duet invite --same-person          # for another device of your own
+  duet invite --partner-device       # for a new device of your partner's
+  duet invite --list                 # what became of recent invitations
+  duet invite --cancel 3f9a          # cancel an open one (any unique id prefix)
+A journal is for two people. Once your partner is in, only --same-person and
+--partner-device invitations can be made.")]
     Invite(InviteArgs),
     /// Join the journal of the device that printed TICKET
     #[command(after_help = "Examples:
-  duet pair duet1mfrgg...
+  duet pair duet2mfrgg...
   duet pair - < ticket.txt           # keeps the ticket out of shell history
 Compare the words it prints with the ones `duet peers` shows on the other device.")]
     Pair {
@@ -222,12 +227,21 @@ impl NetArgs {
 /// `duet invite`.
 #[derive(Debug, Args)]
 pub struct InviteArgs {
-    /// How long the ticket stays valid (e.g. 30s, 10m, 2h)
-    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    /// How long the ticket stays valid (e.g. 30s, 10m, 2h; 24h at most)
+    #[arg(long, default_value = "10m", value_parser = parse_invite_lifetime)]
     pub expires: std::time::Duration,
     /// The invited device is another device of yours (it shares your name and boundaries)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "partner_device")]
     pub same_person: bool,
+    /// The invited device is a new device of your partner's (e.g. after they lost theirs)
+    #[arg(long)]
+    pub partner_device: bool,
+    /// List the invitations of the last week and what became of each, instead of inviting
+    #[arg(long, conflicts_with_all = ["cancel", "wait", "same_person", "partner_device"])]
+    pub list: bool,
+    /// Cancel the open invitation with this id (from --list), instead of inviting
+    #[arg(long, value_name = "ID", conflicts_with_all = ["wait", "same_person", "partner_device"])]
+    pub cancel: Option<String>,
     /// Wait until the ticket is used, then print the verification phrase
     #[arg(long)]
     pub wait: bool,
@@ -254,6 +268,17 @@ pub(crate) fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         .ok()
         .filter(|d| !d.is_zero())
         .ok_or_else(|| format!("'{s}' must be a positive duration"))
+}
+
+/// An invitation's lifetime: a duration of at most 24 hours.
+fn parse_invite_lifetime(s: &str) -> Result<std::time::Duration, String> {
+    let d = parse_duration(s)?;
+    if d > std::time::Duration::from_secs(24 * 3600) {
+        return Err(format!(
+            "'{s}' is too long: an invitation can stay open for 24 hours at most"
+        ));
+    }
+    Ok(d)
 }
 
 /// `duet unlock`.

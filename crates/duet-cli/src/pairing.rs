@@ -12,6 +12,9 @@ use crate::clean::{errln, line, outln};
 use crate::connect::call;
 use crate::print;
 
+/// How to use the verification phrase, said wherever it is shown after pairing.
+const COMPARE: &str = "Compare them over a channel you trust (in person, or on a call where you know the voice), not in the chat the ticket went through. If they differ, someone else paired: run `duet unpair` on that device and invite again.";
+
 fn unexpected(what: &str) -> anyhow::Error {
     anyhow::anyhow!("duetd sent an unexpected answer to {what}")
 }
@@ -23,8 +26,43 @@ async fn peer_list(home: &Home) -> anyhow::Result<Vec<PeerView>> {
     }
 }
 
+/// `duet invite --list`.
+async fn invite_list(home: &Home, json_out: bool) -> anyhow::Result<()> {
+    let Response::Invitations(l) = call(home, Request::InviteList).await? else {
+        return Err(unexpected("invite --list"));
+    };
+    if json_out {
+        return print::json(&l.items);
+    }
+    print::invitations(&l.items)
+}
+
+/// `duet invite --cancel ID`.
+async fn invite_cancel(home: &Home, json_out: bool, id: &str) -> anyhow::Result<()> {
+    let Response::Created(c) =
+        call(home, Request::InviteCancel(EntryRef { id: id.to_owned() })).await?
+    else {
+        return Err(unexpected("invite --cancel"));
+    };
+    if json_out {
+        print::json(&json!({ "cancelled": c.id }))?;
+    } else {
+        errln!(
+            "Cancelled invitation {}: its ticket no longer works.",
+            line(&c.id)
+        );
+    }
+    Ok(())
+}
+
 /// `duet invite`: the ticket alone on stdout, guidance on stderr.
 pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> anyhow::Result<()> {
+    if args.list {
+        return invite_list(home, json_out).await;
+    }
+    if let Some(id) = &args.cancel {
+        return invite_cancel(home, json_out, id).await;
+    }
     let before: Vec<String> = if args.wait {
         peer_list(home)
             .await?
@@ -39,6 +77,7 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
         Request::Invite(Invite {
             expires_secs: args.expires.as_secs(),
             same_person: args.same_person,
+            partner_device: args.partner_device,
         }),
     )
     .await?
@@ -53,14 +92,26 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
             json!({ "ticket": inv.ticket, "expires_at": inv.expires_at })
         )?;
     } else if json_out {
-        print::json(&json!({ "ticket": inv.ticket, "expires_at": inv.expires_at }))?;
+        print::json(&json!({
+            "ticket": inv.ticket,
+            "expires_at": inv.expires_at,
+            "id": inv.id,
+            "invite_for": inv.invite_for,
+        }))?;
     } else {
         outln!("{}", inv.ticket)?;
     }
     if !json_out {
+        let whom = match inv.invite_for.as_str() {
+            "same-person" => "another device of yours",
+            "partner-device" => "a new device of your partner's",
+            _ => "your partner",
+        };
         errln!(
-            "Give this one-time ticket to the other device and run `duet pair TICKET` there.\nIt works once, until {}. Treat it like a password: send it privately.",
-            inv.expires_at
+            "Give this one-time ticket to {whom} and run `duet pair TICKET` there.\nIt works once, until {} (invitation {}; cancel it with `duet invite --cancel {}`).\nTreat it like a password: send it privately.",
+            inv.expires_at,
+            line(&inv.id),
+            line(&inv.id)
         );
     }
     if !args.wait {
@@ -80,7 +131,7 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
                 outln!("{}", crate::clean::json(json!({ "paired": p }).to_string()))?;
             } else {
                 errln!(
-                    "Paired with {} on {}. Check that they see the same words:\n  {}",
+                    "Paired with {} on {}. These words must match the ones shown there:\n  {}\n{COMPARE}",
                     line(&p.person_name),
                     line(&p.device_name),
                     line(&p.phrase)
@@ -115,7 +166,7 @@ pub(crate) async fn pair(home: &Home, json_out: bool, ticket: String) -> anyhow:
     } else {
         outln!("{}", line(&p.phrase))?;
         errln!(
-            "Joined the journal of {} ({}). Compare these words with what `duet peers` shows there:\n  {}",
+            "Joined the journal of {} ({}). These words must match the ones shown there:\n  {}\n{COMPARE}",
             line(&p.person_name),
             line(&p.device_name),
             line(&p.phrase)

@@ -290,6 +290,43 @@ pub(crate) fn peers(items: &[duet_proto::PeerView]) -> anyhow::Result<()> {
         if let (false, Some(e)) = (p.connected, &p.last_error) {
             writeln!(o, "  {DIM}last error: {}{DIM:#}", line(e))?;
         }
+        if let Some(at) = p.added_at {
+            let by = p.added_by.as_deref().unwrap_or("someone");
+            writeln!(o, "  {DIM}added by {} on {}{DIM:#}", line(by), local(at))?;
+        }
+    }
+    Ok(())
+}
+
+/// `duet invite --list`.
+pub(crate) fn invitations(items: &[duet_proto::InvitationView]) -> anyhow::Result<()> {
+    let mut o = out();
+    if items.is_empty() {
+        writeln!(o, "{DIM}No invitations in the last week.{DIM:#}")?;
+        return Ok(());
+    }
+    for i in items {
+        let detail = match (i.state.as_str(), &i.detail) {
+            ("used", Some(by)) => {
+                let short = by
+                    .char_indices()
+                    .nth(10)
+                    .map_or(by.as_str(), |(i, _)| &by[..i]);
+                format!(" by endpoint {}", line(short))
+            }
+            ("cancelled", Some(why)) => format!(": {}", line(why)),
+            _ => String::new(),
+        };
+        writeln!(
+            o,
+            "{ID}{}{ID:#}  for {}  {}{detail}\n  {DIM}made {} · until {} · {} attempt(s){DIM:#}",
+            line(&i.id),
+            line(&i.invite_for),
+            line(&i.state),
+            local(i.created_at),
+            local(i.expires_at),
+            i.attempts
+        )?;
     }
     Ok(())
 }
@@ -331,6 +368,25 @@ pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
                 line(&m.device_name)
             )?;
         }
+    }
+    if let Some(why) = &s.shut_out {
+        writeln!(o, "{WARN}not admitted{WARN:#} {}", line(why))?;
+    }
+    for c in &s.device_changes {
+        let by = c.by.as_deref().unwrap_or("someone");
+        let whose = if c.by.as_deref() == Some(c.person_name.as_str()) {
+            String::new()
+        } else {
+            format!(" of {}'s", line(&c.person_name))
+        };
+        writeln!(
+            o,
+            "{BOLD}devices{BOLD:#}   {} {} a device{whose}: {} ({})",
+            line(by),
+            line(&c.action),
+            line(&c.device_name),
+            local(c.at)
+        )?;
     }
     if let Some(ep) = &s.endpoint_id {
         writeln!(o, "{BOLD}network{BOLD:#}   endpoint {}", line(ep))?;

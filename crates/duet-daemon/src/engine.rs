@@ -34,6 +34,10 @@ pub enum EngineError {
     /// may have changed it anyway.
     #[error("the change could not be saved and was not applied: {0}")]
     Storage(String),
+    /// The operation panicked (a bug, e.g. inside automerge on a peer's message). The
+    /// document was reloaded from the store, so nothing of the batch it ran in was kept.
+    #[error("an internal error stopped this operation ({0}); nothing was changed")]
+    Panicked(String),
     /// The engine has stopped (the daemon is shutting down, or it refuses work after a
     /// storage failure it could not recover from).
     #[error(
@@ -42,8 +46,26 @@ pub enum EngineError {
     Stopped,
 }
 
-type Reply = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
-type Job = Box<dyn FnOnce(&mut Journal, &mut Store, Timestamp) -> (bool, Reply) + Send>;
+type Reply = Box<dyn FnOnce(Result<(), &str>) + Send>;
+
+/// What running one job left behind: whether it changed the document, whether the document
+/// must be reloaded from disk (after a panic, which may have left it half-applied, or after
+/// a peer's changes that must not stay, such as a newer schema's), and its reply.
+struct Ran {
+    changed: bool,
+    reload: bool,
+    reply: Reply,
+}
+
+type Job = Box<dyn FnOnce(&mut Journal, &mut Store, Timestamp) -> Ran + Send>;
+
+/// The message of a caught panic, for the log and the caller.
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}
 
 enum Msg {
     Job(Job),
@@ -152,8 +174,22 @@ impl Engine {
     {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |journal, store, now| {
-            let result = f(journal, store, now);
-            if result.is_err() {
+            // A panic (a bug, or automerge on a message it cannot handle) must not take the
+            // engine thread, and with it the daemon, down: it fails this job, and the core
+            // reloads the document from disk, since the panic may have left it half-applied.
+            let caught =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(journal, store, now)));
+            let mut reload = caught.is_err();
+            let result = caught.unwrap_or_else(|p| {
+                let why = panic_message(p.as_ref());
+                tracing::error!(error = %why, "an operation panicked; reloading the journal from the store");
+                Err(EngineError::Panicked(why))
+            });
+            reload |= matches!(
+                result,
+                Err(EngineError::Journal(JournalError::NewerSchema { .. }))
+            );
+            if result.is_err() && !reload {
                 // Drop whatever the failed operation had applied before it failed.
                 journal.doc_mut().rollback();
             }
@@ -166,12 +202,16 @@ impl Engine {
                 // changes that no longer exist, so every job in it fails.
                 let answer = match (result, persisted) {
                     (Err(e), _) => Err(e),
-                    (Ok(_), Err(e)) => Err(EngineError::Storage(e.to_string())),
+                    (Ok(_), Err(e)) => Err(EngineError::Storage(e.to_owned())),
                     (Ok(v), Ok(())) => Ok(v),
                 };
                 let _ = tx.send(answer);
             });
-            (changed, reply)
+            Ran {
+                changed,
+                reload,
+                reply,
+            }
         });
         self.tx
             .send(Msg::Job(job))
@@ -209,12 +249,14 @@ impl Core {
             }
             let mut replies = Vec::new();
             let mut changed = false;
+            let mut reload = false;
             let mut job = Some(first);
             let mut stop = false;
             while let Some(j) = job.take() {
-                let (c, reply) = j(&mut self.journal, &mut self.store, Timestamp::now());
-                changed |= c;
-                replies.push(reply);
+                let ran = j(&mut self.journal, &mut self.store, Timestamp::now());
+                changed |= ran.changed;
+                reload |= ran.reload;
+                replies.push(ran.reply);
                 if replies.len() < MAX_BATCH {
                     match rx.try_recv() {
                         Ok(Msg::Job(next)) => job = Some(next),
@@ -223,8 +265,17 @@ impl Core {
                     }
                 }
             }
-            let outcome = if changed { self.persist() } else { Ok(()) };
-            if let Err(e) = &outcome {
+            let outcome = if reload {
+                // The document holds what must not stay (half-applied after a panic, or a
+                // newer schema's changes): persist none of the batch.
+                self.reload();
+                Err("another operation in the same batch failed unexpectedly; try again".to_owned())
+            } else if changed {
+                self.persist().map_err(|e| e.to_string())
+            } else {
+                Ok(())
+            };
+            if let (Err(e), false) = (&outcome, reload) {
                 tracing::error!(error = %e, "persisting a batch failed; reloading the journal from the store");
                 self.reload();
             }
@@ -233,7 +284,7 @@ impl Core {
                 self.changes.send_modify(|n| *n = n.wrapping_add(1));
             }
             for reply in replies {
-                reply(outcome.as_ref().map(|_| ()));
+                reply(outcome.as_ref().map(|_| ()).map_err(String::as_str));
             }
             if stop {
                 break;

@@ -4,10 +4,10 @@ use base64::Engine as _;
 use duet_crypto::SecretString;
 use duet_journal::{Journal, JournalError, prompts};
 use duet_proto::{
-    Created, DocumentBytes, ErrorCode, ExportView, Invitation, KeyView, Listing, Paired, PeerView,
-    PromptDeck, PromptView, Request, Response, SyncReport, WireError,
+    Created, DocumentBytes, ErrorCode, ExportView, Invitation, InvitationView, KeyView, Listing,
+    Paired, PeerView, PromptDeck, PromptView, Request, Response, SyncReport, WireError,
 };
-use duet_sync::{PeerStatus, SyncError};
+use duet_sync::{InviteFor, PeerStatus, SyncError};
 
 use crate::engine::EngineError;
 use crate::state::Daemon;
@@ -23,6 +23,7 @@ fn wire(e: EngineError) -> WireError {
             _ => ErrorCode::Internal,
         },
         EngineError::Storage(_) => ErrorCode::Storage,
+        EngineError::Panicked(_) => ErrorCode::Internal,
         EngineError::Stopped => ErrorCode::ShuttingDown,
     };
     WireError::new(code, e.to_string())
@@ -34,6 +35,11 @@ fn sync_error(e: SyncError) -> WireError {
         _ => ErrorCode::Network,
     };
     WireError::new(code, e.to_string())
+}
+
+/// A unix time as a timestamp (the epoch for one out of range).
+fn ts(secs: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(secs).unwrap_or_default()
 }
 
 /// A peer's status as the protocol shows it.
@@ -51,6 +57,21 @@ pub(crate) fn peer_view(p: PeerStatus) -> PeerView {
         phrase: p.phrase,
         bytes_sent: p.bytes_sent,
         bytes_received: p.bytes_received,
+        added_at: None,
+        added_by: None,
+    }
+}
+
+/// Fills in when each peer joined and who added it, from `(device id, added at, by)`.
+pub(crate) fn enrich_peers(
+    peers: &mut [PeerView],
+    added: &[(String, Option<jiff::Timestamp>, Option<String>)],
+) {
+    for p in peers {
+        if let Some((_, at, by)) = added.iter().find(|(d, _, _)| *d == p.device_id) {
+            p.added_at = *at;
+            p.added_by.clone_from(by);
+        }
     }
 }
 
@@ -90,21 +111,64 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
         }
         Request::Invite(i) => {
             let sync = daemon.sync().await?;
-            let same_person = if i.same_person {
-                Some(daemon.config().person_id)
-            } else {
-                None
+            let invite_for = match (i.same_person, i.partner_device) {
+                (true, true) => {
+                    return Err(WireError::new(
+                        ErrorCode::InvalidInput,
+                        "an invitation is either for another device of yours (--same-person) or of your partner's (--partner-device), not both",
+                    ));
+                }
+                (true, false) => InviteFor::SamePerson,
+                (false, true) => InviteFor::PartnerDevice,
+                (false, false) => InviteFor::Partner,
             };
-            let ticket = sync.invite(
-                std::time::Duration::from_secs(i.expires_secs.max(1)),
-                same_person,
-            );
+            let valid_for = std::time::Duration::from_secs(i.expires_secs.max(1));
+            if valid_for > duet_sync::invitations::MAX_LIFETIME {
+                return Err(WireError::new(
+                    ErrorCode::InvalidInput,
+                    "an invitation can stay open for 24 hours at most",
+                ));
+            }
+            let ticket = sync
+                .invite(valid_for, invite_for)
+                .await
+                .map_err(|e| match e {
+                    SyncError::Replica(r) => WireError::new(ErrorCode::NotAllowed, r.to_string()),
+                    other => sync_error(other),
+                })?;
             let expires_at = jiff::Timestamp::from_second(ticket.expires_at)
                 .unwrap_or_else(|_| jiff::Timestamp::now());
             return Ok(Response::Invitation(Invitation {
                 ticket: ticket.encode(),
                 expires_at,
+                id: ticket.invite_id.to_string(),
+                invite_for: invite_for.as_str().to_owned(),
             }));
+        }
+        Request::InviteList => {
+            let sync = daemon.sync().await?;
+            let items = sync
+                .invitations()
+                .into_iter()
+                .map(|i| InvitationView {
+                    id: i.id.to_string(),
+                    invite_for: i.invite_for.as_str().to_owned(),
+                    created_at: ts(i.created_at),
+                    expires_at: ts(i.expires_at),
+                    attempts: i.attempts,
+                    state: i.state.to_owned(),
+                    detail: i.detail,
+                })
+                .collect();
+            return Ok(Response::Invitations(Listing::new(items)));
+        }
+        Request::InviteCancel(r) => {
+            let sync = daemon.sync().await?;
+            let id = sync
+                .cancel_invitation(&r.id)
+                .await
+                .map_err(|e| WireError::new(ErrorCode::NotFound, e.to_string()))?;
+            return Ok(Response::Created(Created { id: id.to_string() }));
         }
         Request::Pair(p) => {
             let sync = daemon.sync().await?;
@@ -124,7 +188,13 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
                 .map_err(sync_error)?
                 .into_iter()
                 .map(peer_view)
-                .collect();
+                .collect::<Vec<_>>();
+            let mut items = items;
+            if let Ok(engine) = daemon.engine().await
+                && let Ok(added) = engine.read(|j| Ok(j.additions())).await
+            {
+                enrich_peers(&mut items, &added);
+            }
             return Ok(Response::Peers(Listing::new(items)));
         }
         Request::Unpair(r) => {

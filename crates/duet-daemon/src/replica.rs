@@ -1,8 +1,8 @@
 //! The journal as the sync layer sees it: [`duet_sync::Replica`] over the engine.
 
-use duet_journal::Member;
-use duet_sync::wire::MemberInfo;
-use duet_sync::{PeerRecord, Replica, ReplicaError};
+use duet_journal::{Admission, Journal, Member};
+use duet_sync::wire::{MemberInfo, PersonInfo};
+use duet_sync::{InviteFor, PeerRecord, Replica, ReplicaError};
 use tokio::sync::watch;
 
 use crate::config::SharedConfig;
@@ -19,8 +19,35 @@ fn err(e: EngineError) -> ReplicaError {
     ReplicaError(e.to_string())
 }
 
-fn record(m: Member, self_id: &str) -> PeerRecord {
+/// Debug builds only: makes applying any received sync message panic (tests).
+const PANIC_ON_RECEIVE: &str = "DUET_TEST_PANIC_ON_RECEIVE";
+
+/// The store record that holds the invitations registry (sealed like everything else).
+const INVITATIONS_RECORD: &str = "invitations";
+
+fn admission(f: InviteFor) -> Admission {
+    match f {
+        InviteFor::SamePerson => Admission::SamePerson,
+        InviteFor::PartnerDevice => Admission::PartnerDevice,
+        InviteFor::Partner => Admission::Partner,
+    }
+}
+
+fn member_of(r: PeerRecord) -> Member {
+    Member {
+        device_id: r.member.device_id,
+        device_name: r.member.device_name,
+        person_id: r.member.person_id,
+        person_name: r.member.person_name,
+        endpoint_id: r.endpoint_id,
+        addrs: r.addrs,
+        ..Member::default()
+    }
+}
+
+fn record(j: &Journal, m: Member, self_id: &str) -> PeerRecord {
     PeerRecord {
+        admitted: j.is_admitted(&m),
         is_self: m.device_id == self_id,
         member: MemberInfo {
             device_id: m.device_id,
@@ -44,7 +71,14 @@ impl Replica for EngineReplica {
 
     async fn receive(&self, peer: String, message: Vec<u8>) -> Result<(), ReplicaError> {
         self.engine
-            .write(move |j, _| j.sync_receive(&peer, &message))
+            .write(move |j, _| {
+                // Tests inject a panic here to prove that one cannot take the daemon down;
+                // release builds ignore the variable.
+                if cfg!(debug_assertions) && std::env::var_os(PANIC_ON_RECEIVE).is_some() {
+                    panic!("injected panic while applying a sync message ({PANIC_ON_RECEIVE})");
+                }
+                j.sync_receive(&peer, &message)
+            })
             .await
             .map_err(err)
     }
@@ -72,7 +106,7 @@ impl Replica for EngineReplica {
                 let me = j.device_id().to_owned();
                 Ok(j.all_members()
                     .into_iter()
-                    .map(|m| record(m, &me))
+                    .map(|m| record(j, m, &me))
                     .collect())
             })
             .await
@@ -80,16 +114,8 @@ impl Replica for EngineReplica {
     }
 
     async fn upsert_member(&self, r: PeerRecord) -> Result<(), ReplicaError> {
-        let member = Member {
-            device_id: r.member.device_id,
-            device_name: r.member.device_name,
-            person_id: r.member.person_id,
-            person_name: r.member.person_name,
-            endpoint_id: r.endpoint_id,
-            addrs: r.addrs,
-            removed_at: None,
-        };
         let is_self = r.is_self;
+        let member = member_of(r);
         self.engine
             .write(move |j, now| {
                 // A device that learnt it was removed stays removed: only another member
@@ -117,10 +143,63 @@ impl Replica for EngineReplica {
             .map_err(err)
     }
 
+    async fn check_invite(
+        &self,
+        invite_for: InviteFor,
+    ) -> Result<Option<PersonInfo>, ReplicaError> {
+        self.engine
+            .read(move |j| {
+                let partner = j.check_admission(admission(invite_for))?;
+                Ok(match invite_for {
+                    InviteFor::Partner => None,
+                    InviteFor::PartnerDevice => partner.map(|m| PersonInfo {
+                        person_id: m.person_id,
+                        person_name: m.person_name,
+                    }),
+                    InviteFor::SamePerson => j.me().map(|m| PersonInfo {
+                        person_id: m.person_id,
+                        person_name: m.person_name,
+                    }),
+                })
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn admit(&self, r: PeerRecord, invite_for: InviteFor) -> Result<(), ReplicaError> {
+        let member = member_of(r);
+        self.engine
+            .write(move |j, now| j.admit(&member, admission(invite_for), now))
+            .await
+            .map_err(err)
+    }
+
+    async fn load_invitations(&self) -> Result<Option<Vec<u8>>, ReplicaError> {
+        self.engine
+            .with_store(|_, store| {
+                store
+                    .record(INVITATIONS_RECORD)
+                    .map_err(|e| EngineError::Storage(e.to_string()))
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn save_invitations(&self, bytes: Vec<u8>) -> Result<(), ReplicaError> {
+        self.engine
+            .with_store(move |_, store| {
+                store
+                    .put_record(INVITATIONS_RECORD, Some(&bytes))
+                    .map_err(|e| EngineError::Storage(e.to_string()))
+            })
+            .await
+            .map_err(err)
+    }
+
     async fn adopt_journal(
         &self,
         journal_id: String,
-        person_id: Option<String>,
+        person: Option<PersonInfo>,
     ) -> Result<(), ReplicaError> {
         let config = self.config.clone();
         self.engine
@@ -131,16 +210,17 @@ impl Replica for EngineReplica {
                 config
                     .update(|c| {
                         c.journal_id.clone_from(&journal_id);
-                        if let Some(p) = &person_id {
-                            c.person_id.clone_from(p);
+                        if let Some(p) = &person {
+                            c.person_id.clone_from(&p.person_id);
                         }
                     })
                     .map_err(|e| EngineError::Storage(e.to_string()))?;
                 store
                     .set_journal_id(&journal_id)
                     .map_err(|e| EngineError::Storage(e.to_string()))?;
-                if let (Some(p), Some(mut me)) = (&person_id, j.me()) {
-                    me.person_id.clone_from(p);
+                if let (Some(p), Some(mut me)) = (&person, j.me()) {
+                    me.person_id.clone_from(&p.person_id);
+                    me.person_name.clone_from(&p.person_name);
                     j.upsert_member(&me, jiff::Timestamp::now())?;
                 }
                 Ok(())

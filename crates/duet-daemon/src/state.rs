@@ -118,6 +118,7 @@ impl Daemon {
             *t = Some(thread);
         }
         tracing::info!("journal open");
+        simulate_newer_schema(&handle).await;
         // The journal works offline: a network that will not start is reported, not fatal.
         match self.start_sync(handle, secret).await {
             Ok(sync) => {
@@ -319,6 +320,8 @@ impl Daemon {
             network_error: self.network_error.lock().ok().and_then(|n| n.clone()),
             peers: Vec::new(),
             unsynced: false,
+            device_changes: Vec::new(),
+            shut_out: None,
         };
         if let Ok(sync) = self.sync().await {
             view.endpoint_id = Some(sync.endpoint_id().to_string());
@@ -328,8 +331,27 @@ impl Daemon {
             }
         }
         if let Ok(engine) = self.engine().await {
-            let snapshot = engine.read(|j| Ok((j.me(), j.counts(), j.members()))).await;
-            if let Ok((me, counts, members)) = snapshot {
+            let since = now - jiff::SignedDuration::from_hours(30 * 24);
+            let snapshot = engine
+                .read(move |j| {
+                    let shut_out = j.shut_out().then(|| {
+                        "this journal already has its two people, and another device admitted them before this one joined: this device no longer syncs. Start a journal of your own with `duet --home DIR init`, or ask to be invited again".to_owned()
+                    });
+                    let added = j.additions();
+                    Ok((
+                        j.me(),
+                        j.counts(),
+                        j.members(),
+                        j.device_changes(since),
+                        shut_out,
+                        added,
+                    ))
+                })
+                .await;
+            if let Ok((me, counts, members, changes, shut_out, added)) = snapshot {
+                crate::handlers::enrich_peers(&mut view.peers, &added);
+                view.device_changes = changes;
+                view.shut_out = shut_out;
                 view.locked = false;
                 view.device_name = me.as_ref().map(|m| m.device_name.clone());
                 view.person_name = me.map(|m| m.person_name);
@@ -338,6 +360,26 @@ impl Daemon {
             }
         }
         view
+    }
+}
+
+/// Debug builds only: `DUET_TEST_WRITE_SCHEMA=N` makes this daemon write schema version N,
+/// as a newer duet would, so tests can show how an older peer parks such changes.
+async fn simulate_newer_schema(engine: &Engine) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Some(version) = std::env::var("DUET_TEST_WRITE_SCHEMA")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
+        return;
+    };
+    if let Err(e) = engine
+        .write(move |j, now| j.write_schema_version(version, now))
+        .await
+    {
+        tracing::warn!(error = %e, "could not write the test schema version");
     }
 }
 

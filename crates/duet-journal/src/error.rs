@@ -39,6 +39,17 @@ pub enum JournalError {
     /// The document is not a duet journal, or is from a newer duet.
     #[error("{0}")]
     Schema(String),
+    /// A peer sent changes written by a newer duet (a higher schema version). They were not
+    /// kept: applying them would make the journal unreadable to this build.
+    #[error(
+        "the other device's duet is newer (journal schema {found}; this one understands {supported}): upgrade duet here to keep syncing with it"
+    )]
+    NewerSchema {
+        /// The schema version the changes carry.
+        found: u64,
+        /// Ours.
+        supported: u64,
+    },
     /// automerge refused an operation or could not load the bytes.
     #[error("journal document error: {0}")]
     Automerge(#[from] automerge::AutomergeError),

@@ -52,6 +52,33 @@ impl Journal {
         Ok(journal)
     }
 
+    /// The highest schema version any current value of the root `schema` register claims, if
+    /// it is newer than this build's (concurrent writes are all looked at, not only the
+    /// winner).
+    pub(crate) fn newer_schema(&self) -> Option<u64> {
+        use automerge::ReadDoc as _;
+        self.doc
+            .get_all(ROOT, schema::SCHEMA)
+            .ok()?
+            .into_iter()
+            .filter_map(|(v, _)| v.as_scalar().and_then(|s| s.as_u64()))
+            .max()
+            .filter(|v| *v > schema::SCHEMA_VERSION)
+    }
+
+    /// Test support: writes `version` into the root `schema` register, as a newer duet would.
+    #[doc(hidden)]
+    pub fn write_schema_version(
+        &mut self,
+        version: u64,
+        now: Timestamp,
+    ) -> Result<(), JournalError> {
+        use automerge::transaction::Transactable as _;
+        self.doc.put(ROOT, schema::SCHEMA, version)?;
+        self.commit("schema upgrade", now);
+        Ok(())
+    }
+
     fn check_schema(&self) -> Result<(), JournalError> {
         let version = read::int(&self.doc, &ROOT, schema::SCHEMA)
             .ok_or_else(|| JournalError::Schema("this document is not a duet journal".into()))?;

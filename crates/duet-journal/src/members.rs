@@ -7,7 +7,7 @@
 //! device keep their author's name.
 
 use automerge::{ObjType, ReadDoc, ScalarValue, transaction::Transactable};
-use duet_proto::MemberView;
+use duet_proto::{DeviceChange, MemberView};
 use jiff::Timestamp;
 
 use crate::{Journal, JournalError, read, schema};
@@ -29,6 +29,13 @@ pub struct Member {
     pub addrs: Vec<String>,
     /// When the device was removed from the journal, if it was.
     pub removed_at: Option<Timestamp>,
+    /// When the device was added (its record first written).
+    pub added_at: Option<Timestamp>,
+    /// The device that added it: itself for the device that started the journal, else the
+    /// inviting device.
+    pub added_by: Option<String>,
+    /// The device that removed it, if it was removed.
+    pub removed_by: Option<String>,
 }
 
 impl Journal {
@@ -44,6 +51,7 @@ impl Journal {
                 let e = self.doc.put_object(&members, &m.device_id, ObjType::Map)?;
                 self.doc
                     .put(&e, "added_at", ScalarValue::Timestamp(read::ms(now)))?;
+                self.doc.put(&e, "added_by", self.device_id.as_str())?;
                 e
             }
         };
@@ -67,6 +75,7 @@ impl Journal {
         }
         if read::int(&self.doc, &entry, "removed_at").is_some() {
             self.doc.delete(&entry, "removed_at")?;
+            self.doc.delete(&entry, "removed_by")?;
         }
         self.commit("member upsert", now);
         Ok(())
@@ -88,6 +97,8 @@ impl Journal {
         }
         self.doc
             .put(&entry, "removed_at", ScalarValue::Timestamp(read::ms(now)))?;
+        self.doc
+            .put(&entry, "removed_by", self.device_id.as_str())?;
         self.commit("member remove", now);
         Ok(())
     }
@@ -136,6 +147,9 @@ impl Journal {
             endpoint_id: read::string(&self.doc, &entry, "endpoint_id"),
             addrs: read::strings(&self.doc, &entry, "addrs"),
             removed_at: read::time(&self.doc, &entry, "removed_at"),
+            added_at: read::time(&self.doc, &entry, "added_at"),
+            added_by: read::string(&self.doc, &entry, "added_by"),
+            removed_by: read::string(&self.doc, &entry, "removed_by"),
         })
     }
 
@@ -153,11 +167,12 @@ impl Journal {
             .collect()
     }
 
-    /// Members that are not removed, as views.
+    /// Members that are not removed and whose person belongs to the journal, as views.
     pub fn members(&self) -> Vec<MemberView> {
+        let people = self.people();
         self.all_members()
             .into_iter()
-            .filter(|m| m.removed_at.is_none())
+            .filter(|m| m.removed_at.is_none() && people.admits(&m.person_id))
             .map(|m| MemberView {
                 is_self: m.device_id == self.device_id,
                 device_id: m.device_id,
@@ -165,6 +180,53 @@ impl Journal {
                 person_id: m.person_id,
                 person_name: m.person_name,
                 endpoint_id: m.endpoint_id,
+            })
+            .collect()
+    }
+
+    /// Devices added or removed since `since`, newest first, with who did it: so neither
+    /// partner's devices change without the other being told. The devices that started
+    /// the journal (added by themselves) are not news.
+    pub fn device_changes(&self, since: Timestamp) -> Vec<DeviceChange> {
+        let mut out = Vec::new();
+        for m in self.all_members() {
+            let by = |d: &Option<String>| d.as_deref().map(|d| self.person_name(d));
+            if let Some(at) = m.added_at
+                && at >= since
+                && m.added_by.as_deref() != Some(m.device_id.as_str())
+            {
+                out.push(DeviceChange {
+                    at,
+                    action: "added".into(),
+                    device_name: m.device_name.clone(),
+                    person_name: m.person_name.clone(),
+                    by: by(&m.added_by),
+                });
+            }
+            if let Some(at) = m.removed_at
+                && at >= since
+            {
+                out.push(DeviceChange {
+                    at,
+                    action: "removed".into(),
+                    device_name: m.device_name.clone(),
+                    person_name: m.person_name.clone(),
+                    by: by(&m.removed_by),
+                });
+            }
+        }
+        out.sort_by_key(|c| std::cmp::Reverse(c.at));
+        out
+    }
+
+    /// For every device: its id, when it was added and the name of the person who added it
+    /// (what `duet peers` shows next to each device).
+    pub fn additions(&self) -> Vec<(String, Option<Timestamp>, Option<String>)> {
+        self.all_members()
+            .into_iter()
+            .map(|m| {
+                let by = m.added_by.as_deref().map(|d| self.person_name(d));
+                (m.device_id, m.added_at, by)
             })
             .collect()
     }

@@ -21,6 +21,13 @@ pub const BOUNDARIES: &str = "boundaries";
 /// Root key: map of device id -> member.
 pub const MEMBERS: &str = "members";
 
+/// Root key: the person id in the people register's first slot (string; see `people.rs`).
+/// Not created by the genesis change: a scalar register, written once when a partner is
+/// first admitted, so concurrent writes resolve to one deterministic winner.
+pub const PERSON_1: &str = "person_1";
+/// Root key: the person id in the people register's second slot, the partner.
+pub const PERSON_2: &str = "person_2";
+
 /// The maps the genesis change creates under the root, in this order.
 pub const ROOT_MAPS: [&str; 4] = [NOTES, CHECKINS, BOUNDARIES, MEMBERS];
 

@@ -22,8 +22,18 @@ impl Journal {
     pub fn sync_receive(&mut self, peer: &str, message: &[u8]) -> Result<(), JournalError> {
         let message = sync::Message::decode(message)
             .map_err(|e| JournalError::Invalid(format!("malformed sync message: {e}")))?;
+        let before = self.newer_schema();
         let state = self.sync_states.entry(peer.to_owned()).or_default();
         self.doc.sync().receive_sync_message(state, message)?;
+        // Changes of a newer schema must not stay: the caller (the daemon's engine) reloads
+        // the document from disk on this error, so they are neither kept nor persisted, and
+        // the store keeps opening with this build.
+        if let Some(found) = self.newer_schema().filter(|v| Some(*v) > before) {
+            return Err(JournalError::NewerSchema {
+                found,
+                supported: crate::schema::SCHEMA_VERSION,
+            });
+        }
         Ok(())
     }
 

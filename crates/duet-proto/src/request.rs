@@ -69,6 +69,12 @@ pub enum Request {
     KeyShow,
     /// Since version 1. Drop the keys and the journal from memory until `unlock`.
     Lock,
+    /// Since version 1 (added with two-person journals). The invitations of the last week
+    /// and what became of each.
+    InviteList,
+    /// Since version 1 (added with two-person journals). Cancel an open invitation, by id
+    /// or unique prefix.
+    InviteCancel(EntryRef),
 }
 
 /// A new invitation.
@@ -78,6 +84,10 @@ pub struct Invite {
     pub expires_secs: u64,
     /// The invited device belongs to the same person as this one (a second device).
     pub same_person: bool,
+    /// The invited device is a new device of the partner's (e.g. after they lost theirs).
+    /// Neither flag: the invitation is for the partner, while the journal has one person.
+    #[serde(default)]
+    pub partner_device: bool,
 }
 
 /// A ticket to redeem.

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BackupView, BoundaryView, CheckinView, ExportView, KeyView, NoteView, PeerView, PromptView,
-    StatusView, TrashItemView, WireError,
+    BackupView, BoundaryView, CheckinView, ExportView, InvitationView, KeyView, NoteView, PeerView,
+    PromptView, StatusView, TrashItemView, WireError,
 };
 
 /// The daemon's answer to one [`crate::Request`]. Every request gets exactly one response.
@@ -55,6 +55,8 @@ pub enum Response {
     /// Since version 1, added after its first release (additive): the answer to a
     /// `backup_create` with `deliver`, carrying the encrypted file for the client to write.
     BackupSealed(SealedBackup),
+    /// Since version 1 (added with two-person journals). The invitations of the last week.
+    Invitations(Listing<InvitationView>),
 }
 
 /// A new invitation.
@@ -64,11 +66,18 @@ pub struct Invitation {
     pub ticket: String,
     /// When it stops working.
     pub expires_at: jiff::Timestamp,
+    /// Its id, for `duet invite --list` and `--cancel` (not secret).
+    #[serde(default)]
+    pub id: String,
+    /// Whom it admits: `partner`, `same-person` or `partner-device`.
+    #[serde(default)]
+    pub invite_for: String,
 }
 
 impl std::fmt::Debug for Invitation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Invitation")
+            .field("id", &self.id)
             .field("expires_at", &self.expires_at)
             .finish_non_exhaustive()
     }

@@ -215,6 +215,47 @@ pub struct PeerView {
     /// Sync-message bytes received from it since this daemon started.
     #[serde(default)]
     pub bytes_received: u64,
+    /// When it joined the journal.
+    #[serde(default)]
+    pub added_at: Option<Timestamp>,
+    /// Who added it (the person's name), when known.
+    #[serde(default)]
+    pub added_by: Option<String>,
+}
+
+/// A device added to or removed from the journal recently, so that neither partner's
+/// devices change without the other being told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceChange {
+    /// When.
+    pub at: Timestamp,
+    /// `added` or `removed`.
+    pub action: String,
+    /// The device's name.
+    pub device_name: String,
+    /// Whose device it is.
+    pub person_name: String,
+    /// Who added or removed it (a person's name), when known.
+    pub by: Option<String>,
+}
+
+/// An invitation, as `duet invite --list` shows it. Never carries the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    /// Its id (16 hex digits), for `--cancel`.
+    pub id: String,
+    /// Whom it admits: `partner`, `same-person` or `partner-device`.
+    pub invite_for: String,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it stops (or stopped) working.
+    pub expires_at: Timestamp,
+    /// Pairing attempts it has seen.
+    pub attempts: u32,
+    /// `open`, `used`, `expired` or `cancelled`.
+    pub state: String,
+    /// Why it was cancelled, or the endpoint id of the device that used it.
+    pub detail: Option<String>,
 }
 
 /// How many entries of each kind the journal holds.
@@ -270,6 +311,13 @@ pub struct StatusView {
     /// Whether some connected device does not yet have all of this device's changes.
     #[serde(default)]
     pub unsynced: bool,
+    /// Devices added or removed in the last 30 days, newest first.
+    #[serde(default)]
+    pub device_changes: Vec<DeviceChange>,
+    /// Set when this device's person lost the race for the journal's partner slot: why it
+    /// no longer syncs.
+    #[serde(default)]
+    pub shut_out: Option<String>,
 }
 
 /// What a backup holds: printed by `duet backup create`, `verify` and `restore`.

@@ -7,7 +7,8 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 
 use crate::StoreError;
 use crate::tables::{
-    CHUNKS, FORMAT_VERSION, META, META_DATA_KEY, META_FORMAT, META_JOURNAL_ID, chunk_aad,
+    CHUNKS, FORMAT_VERSION, META, META_DATA_KEY, META_FORMAT, META_JOURNAL_ID, RECORDS, chunk_aad,
+    record_aad,
 };
 
 /// The name of the shared journal document in the chunk log. Later documents (e.g. private
@@ -216,6 +217,47 @@ impl Store {
         }
         txn.commit()?;
         Ok(())
+    }
+
+    /// Stores a small sealed record under `name` in one durable transaction, replacing any
+    /// earlier one. `None` deletes it.
+    pub fn put_record(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(RECORDS)?;
+            match value {
+                Some(v) => {
+                    let sealed = self.key.seal(&record_aad(name), v);
+                    table.insert(name, sealed.as_slice())?;
+                }
+                None => {
+                    table.remove(name)?;
+                }
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The record stored under `name`, unsealed, if there is one.
+    pub fn record(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = match txn.open_table(RECORDS) {
+            Ok(t) => t,
+            // Stores written before records existed have no such table: no records.
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let Some(sealed) = table.get(name)? else {
+            return Ok(None);
+        };
+        self.key
+            .open(&record_aad(name), sealed.value())
+            .map(Some)
+            .map_err(|_| StoreError::Tampered {
+                doc: format!("record {name}"),
+                seq: 0,
+            })
     }
 
     /// How many chunks `doc`'s log holds and their size.

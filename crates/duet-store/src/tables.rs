@@ -22,6 +22,18 @@ pub(crate) const META_JOURNAL_ID: &str = "journal_id";
 /// associated data `chunk_aad(document, sequence)`.
 pub(crate) const CHUNKS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("chunks-1");
 
+/// Small sealed records that are not part of any document (e.g. open invitations, whose
+/// secrets must survive a restart but never replicate).
+/// key: record name -> value: sealed bytes, associated data `record_aad(name)`.
+pub(crate) const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("records-1");
+
+/// The associated data that binds a record to its name, so records cannot be swapped.
+pub(crate) fn record_aad(name: &str) -> Vec<u8> {
+    let mut aad = b"duet/records-1/".to_vec();
+    aad.extend_from_slice(name.as_bytes());
+    aad
+}
+
 /// The associated data that binds a chunk to its place.
 pub(crate) fn chunk_aad(doc: &str, seq: u64) -> Vec<u8> {
     let mut aad = b"duet/chunks-1/".to_vec();

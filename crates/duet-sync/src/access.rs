@@ -17,6 +17,9 @@ pub const NOT_A_MEMBER: u32 = 403;
 #[derive(Debug, Clone, Default)]
 pub struct MemberGate {
     allowed: Arc<RwLock<HashSet<EndpointId>>>,
+    /// Devices of a person who lost the race for the journal's partner slot: refused with
+    /// a reason that tells them so.
+    shut_out: Arc<RwLock<HashSet<EndpointId>>>,
     /// Unix seconds until which pairing connections are accepted (an invitation is open).
     pairing_until: Arc<AtomicI64>,
 }
@@ -27,6 +30,17 @@ impl MemberGate {
         if let Ok(mut allowed) = self.allowed.write() {
             *allowed = ids.into_iter().collect();
         }
+    }
+
+    /// Replaces the set of shut-out devices.
+    pub fn set_shut_out(&self, ids: impl IntoIterator<Item = EndpointId>) {
+        if let Ok(mut s) = self.shut_out.write() {
+            *s = ids.into_iter().collect();
+        }
+    }
+
+    fn is_shut_out(&self, id: &EndpointId) -> bool {
+        self.shut_out.read().is_ok_and(|s| s.contains(id))
     }
 
     /// Adds one id (a device that just paired).
@@ -59,6 +73,13 @@ impl EndpointHooks for MemberGate {
         let remote = conn.remote_id();
         // Only connections others open to us: our own dials go only to members anyway.
         let incoming = conn.side() == iroh::endpoint::Side::Server;
+        if incoming && conn.alpn() == SYNC_ALPN && self.is_shut_out(&remote) {
+            tracing::warn!(remote = %remote.fmt_short(), "refused a device whose person was not admitted to the journal");
+            return AfterHandshakeOutcome::Reject {
+                error_code: VarInt::from_u32(NOT_A_MEMBER),
+                reason: b"this journal already has its two people, and this device's person is not one of them (another device admitted someone else first)".to_vec(),
+            };
+        }
         if incoming && conn.alpn() == SYNC_ALPN && !self.is_allowed(&remote) {
             tracing::warn!(remote = %remote.fmt_short(), "refused a sync connection from a device that is not a member");
             return AfterHandshakeOutcome::Reject {

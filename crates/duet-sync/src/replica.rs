@@ -4,7 +4,8 @@ use std::future::Future;
 
 use tokio::sync::watch;
 
-use crate::wire::MemberInfo;
+use crate::InviteFor;
+use crate::wire::{MemberInfo, PersonInfo};
 
 /// The journal refused or failed an operation the network asked for.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -24,6 +25,9 @@ pub struct PeerRecord {
     pub removed: bool,
     /// Whether it is this device.
     pub is_self: bool,
+    /// Whether its person is one of the journal's two people. A device of a person who lost
+    /// the race for the partner slot is shut out: never dialled, never let in.
+    pub admitted: bool,
 }
 
 /// The journal, as replication uses it. Implemented by the daemon over its engine, so every
@@ -51,11 +55,35 @@ pub trait Replica: Clone + Send + Sync + 'static {
         &self,
         record: PeerRecord,
     ) -> impl Future<Output = Result<(), ReplicaError>> + Send;
-    /// Switches this device to the journal it joined.
+    /// Checks that an invitation of this kind may be issued now (a partner invitation only
+    /// while the journal has one person) and names the person a joining device becomes
+    /// (`None` for the partner, who stays themselves).
+    fn check_invite(
+        &self,
+        invite_for: InviteFor,
+    ) -> impl Future<Output = Result<Option<PersonInfo>, ReplicaError>> + Send;
+    /// Records a device that redeemed an invitation of this kind, in one durable change
+    /// with what the people register needs; refuses what the register does not allow.
+    fn admit(
+        &self,
+        record: PeerRecord,
+        invite_for: InviteFor,
+    ) -> impl Future<Output = Result<(), ReplicaError>> + Send;
+    /// Switches this device to the journal it joined, as `person` when it joined as a
+    /// device of a person already there.
     fn adopt_journal(
         &self,
         journal_id: String,
-        person_id: Option<String>,
+        person: Option<PersonInfo>,
+    ) -> impl Future<Output = Result<(), ReplicaError>> + Send;
+    /// The invitations registry as last saved (sealed at rest by the implementation).
+    fn load_invitations(
+        &self,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, ReplicaError>> + Send;
+    /// Saves the invitations registry durably; it holds secrets, so it must be sealed.
+    fn save_invitations(
+        &self,
+        bytes: Vec<u8>,
     ) -> impl Future<Output = Result<(), ReplicaError>> + Send;
     /// Ticks whenever the document changed (a local write or a received change).
     fn changes(&self) -> watch::Receiver<u64>;

@@ -16,10 +16,15 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::access::MemberGate;
+use crate::invitations::Invitations;
 use crate::replica::{PeerRecord, Replica};
 use crate::session::{self, SessionEvents};
 use crate::wire::{Control, FrameStream, MemberInfo};
-use crate::{PAIR_ALPN, SYNC_ALPN, SyncError, Ticket, phrase};
+use crate::{PAIR_ALPN, SYNC_ALPN, SyncError, phrase};
+
+mod pairing;
+
+pub use pairing::PairOutcome;
 
 /// How long a dial may take before it counts as failed.
 const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -55,26 +60,6 @@ pub struct PeerStatus {
     pub bytes_received: u64,
 }
 
-/// The result of redeeming a ticket.
-#[derive(Debug, Clone)]
-pub struct PairOutcome {
-    /// The inviter.
-    pub inviter: MemberInfo,
-    /// The journal joined.
-    pub journal_id: String,
-    /// Words to compare with the inviter.
-    pub phrase: String,
-}
-
-struct Invite {
-    secret: [u8; 32],
-    expires_at: i64,
-    /// The device that redeemed it: the same device may redeem it again (a retry after a
-    /// lost answer), no other may.
-    redeemed_by: Option<EndpointId>,
-    same_person: Option<String>,
-}
-
 struct ActiveSession {
     id: u64,
     started: std::time::Instant,
@@ -102,7 +87,7 @@ struct Inner<R> {
     gate: MemberGate,
     me: RwLock<MemberInfo>,
     journal_id: RwLock<String>,
-    invites: Mutex<Vec<Invite>>,
+    invites: Mutex<Invitations>,
     peers: Mutex<HashMap<EndpointId, PeerState>>,
     /// Device id -> endpoint id of current members, to refuse a joiner reusing one.
     known_devices: Mutex<HashMap<String, EndpointId>>,
@@ -125,11 +110,6 @@ impl<R: Replica> Clone for SyncService<R> {
             router: self.router.clone(),
         }
     }
-}
-
-fn ct_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    // Compare every byte, whatever the first difference, so timing tells nothing.
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn addrs_of(record: &PeerRecord, id: EndpointId) -> EndpointAddr {
@@ -218,17 +198,20 @@ impl<R: Replica> Inner<R> {
 
     /// Members other than this device that have paired and are not removed.
     async fn peer_records(&self) -> Result<Vec<(EndpointId, PeerRecord)>, SyncError> {
-        Ok(self
-            .replica
-            .members()
-            .await?
+        Ok(self.peers_of(self.replica.members().await?))
+    }
+
+    /// Of `records`, the admitted members other than this device that have paired and are
+    /// not removed, with their endpoint ids.
+    fn peers_of(&self, records: Vec<PeerRecord>) -> Vec<(EndpointId, PeerRecord)> {
+        records
             .into_iter()
-            .filter(|r| !r.is_self && !r.removed)
+            .filter(|r| !r.is_self && !r.removed && r.admitted)
             .filter_map(|r| {
                 let id = r.endpoint_id.as_deref()?.parse::<EndpointId>().ok()?;
                 (id != self.endpoint.id()).then_some((id, r))
             })
-            .collect())
+            .collect()
     }
 
     /// Claims the peer's session slot for a new connection, or refuses it.
@@ -304,7 +287,13 @@ impl<R: Replica> Inner<R> {
         conn.close(0u32.into(), b"bye");
         match &result {
             Ok(()) => tracing::info!(peer = %peer.fmt_short(), "sync session ended"),
-            Err(e) => tracing::warn!(peer = %peer.fmt_short(), error = %e, "sync session failed"),
+            Err(e) => {
+                tracing::warn!(peer = %peer.fmt_short(), error = %e, "sync session failed");
+                // Whichever side dialed, `duet peers` says why the session ended.
+                if let Some(st) = lock(&self.peers).get_mut(&peer) {
+                    st.last_error = Some(e.to_string());
+                }
+            }
         }
         result
     }
@@ -411,9 +400,19 @@ impl<R: Replica> Inner<R> {
 
     /// Brings the gate and the dialers in line with the members list.
     async fn refresh(self: &Arc<Self>) {
-        let Ok(records) = self.peer_records().await else {
+        let Ok(all) = self.replica.members().await else {
             return;
         };
+        let mut records = self.peers_of(all.clone());
+        // A device whose own person lost the partner slot stops replicating altogether.
+        if all.iter().any(|r| r.is_self && !r.admitted) {
+            records.clear();
+        }
+        self.gate.set_shut_out(
+            all.iter()
+                .filter(|r| !r.admitted && !r.is_self)
+                .filter_map(|r| r.endpoint_id.as_deref()?.parse::<EndpointId>().ok()),
+        );
         self.gate.set(records.iter().map(|(id, _)| *id));
         *lock(&self.known_devices) = records
             .iter()
@@ -477,151 +476,6 @@ impl<R: Replica> Inner<R> {
             }))
             .await?;
         self.serve(conn, stream, peer).await
-    }
-
-    async fn accept_pair(self: Arc<Self>, conn: Connection) -> Result<(), SyncError> {
-        let (mut stream, request) = accept_first(&conn, "the pairing request").await?;
-        let Control::PairRequest {
-            secret,
-            journal_id,
-            member,
-            addr,
-        } = request
-        else {
-            return Err(SyncError::Protocol("expected a pairing request".into()));
-        };
-        let peer = conn.remote_id();
-        let verdict = self
-            .redeem(&secret, &journal_id, peer)
-            .and_then(|same_person| self.check_joiner(&member, peer).map(|()| same_person));
-        let same_person = match verdict {
-            Ok(same_person) => same_person,
-            Err(reason) => {
-                tracing::warn!(remote = %conn.remote_id().fmt_short(), %reason, "refused a pairing attempt");
-                stream
-                    .send(&crate::wire::Frame::Control(Control::Refuse { reason }))
-                    .await?;
-                let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
-                return Ok(());
-            }
-        };
-        let mut joined = member.clone();
-        if let Some(p) = &same_person {
-            joined.person_id = p.clone();
-        }
-        let recorded = self
-            .replica
-            .upsert_member(PeerRecord {
-                member: joined,
-                endpoint_id: Some(peer.to_string()),
-                addrs: addr.ip_addrs().map(ToString::to_string).collect(),
-                removed: false,
-                is_self: false,
-            })
-            .await;
-        if let Err(e) = recorded {
-            // Say why, and let the same ticket be tried again.
-            self.unredeem(&secret);
-            let reason = format!("the inviting device could not record the pairing: {e}");
-            stream
-                .send(&crate::wire::Frame::Control(Control::Refuse { reason }))
-                .await?;
-            return Err(e.into());
-        }
-        self.gate.allow(peer);
-        lock(&self.peers).entry(peer).or_default().addr = Some(addr);
-        tracing::info!(peer = %peer.fmt_short(), "paired a new device");
-        stream
-            .send(&crate::wire::Frame::Control(Control::PairAccept {
-                member: self.me(),
-                journal_id: self.journal_id(),
-                same_person,
-            }))
-            .await?;
-        // Let the joiner read the answer before the connection goes.
-        let _ = tokio::time::timeout(Duration::from_secs(5), conn.closed()).await;
-        self.refresh().await;
-        Ok(())
-    }
-
-    /// Checks a ticket's secret: valid, unused, unexpired. Marks it used.
-    fn redeem(
-        &self,
-        secret: &[u8; 32],
-        journal_id: &str,
-        by: EndpointId,
-    ) -> Result<Option<String>, String> {
-        if journal_id != self.journal_id() {
-            return Err("this invitation is for a different journal".into());
-        }
-        let now = Timestamp::now().as_second();
-        let mut invites = lock(&self.invites);
-        // Forget invitations long past their expiry, secrets included.
-        invites.retain(|i| now <= i.expires_at + 3600);
-        let Some(invite) = invites.iter_mut().find(|i| ct_eq(&i.secret, secret)) else {
-            return Err(
-                "this invitation is not valid: it was changed, or the inviting daemon restarted or was locked since (invitations live in its memory); ask for a new one"
-                    .into(),
-            );
-        };
-        if invite.redeemed_by.is_some_and(|r| r != by) {
-            return Err(
-                "this invitation was already used: ask for a new one with `duet invite`".into(),
-            );
-        }
-        if now > invite.expires_at {
-            return Err("this invitation has expired: ask for a new one with `duet invite`".into());
-        }
-        invite.redeemed_by = Some(by);
-        let same_person = invite.same_person.clone();
-        drop(invites);
-        self.publish_invitations();
-        Ok(same_person)
-    }
-
-    /// Refuses a joiner that claims the device id of another device (a copied home, or ours).
-    fn check_joiner(&self, member: &MemberInfo, peer: EndpointId) -> Result<(), String> {
-        if member.device_id == self.me().device_id {
-            return Err("that device is a copy of this one (same device id): run `duet init` on it with a fresh --home".into());
-        }
-        Ok(()).and_then(|()| {
-            let taken = lock(&self.known_devices)
-                .get(&member.device_id)
-                .is_some_and(|ep| *ep != peer);
-            if taken {
-                Err("another device already uses that device id (a copied home?): run `duet init` on it with a fresh --home".into())
-            } else {
-                Ok(())
-            }
-        })
-    }
-
-    /// Makes an invitation redeemable again after its pairing failed half-way.
-    fn unredeem(&self, secret: &[u8; 32]) {
-        if let Some(i) = lock(&self.invites)
-            .iter_mut()
-            .find(|i| ct_eq(&i.secret, secret))
-        {
-            i.redeemed_by = None;
-        }
-        self.publish_invitations();
-    }
-
-    /// Tells the gate until when pairing connections may come in: the latest expiry of an
-    /// invitation not yet redeemed (redeemed ones stay open a little for retries).
-    fn publish_invitations(&self) {
-        let until = lock(&self.invites)
-            .iter()
-            .map(|i| {
-                if i.redeemed_by.is_some() {
-                    i.expires_at.min(Timestamp::now().as_second() + 60)
-                } else {
-                    i.expires_at
-                }
-            })
-            .max()
-            .unwrap_or(0);
-        self.gate.open_pairing_until(until);
     }
 }
 
@@ -688,7 +542,7 @@ impl<R: Replica> SyncService<R> {
             gate,
             me: RwLock::new(me.clone()),
             journal_id: RwLock::new(journal_id),
-            invites: Mutex::new(Vec::new()),
+            invites: Mutex::new(Invitations::default()),
             peers: Mutex::new(HashMap::new()),
             known_devices: Mutex::new(HashMap::new()),
             dial_gen: watch::channel(0).0,
@@ -709,11 +563,14 @@ impl<R: Replica> SyncService<R> {
                     .collect(),
                 removed: false,
                 is_self: true,
+                admitted: true,
             })
             .await?;
-        // Know the members before accepting anything: a member reconnecting right after a
-        // restart must not be refused as a stranger.
+        // Know the members and the open invitations before accepting anything: a member
+        // reconnecting right after a restart must not be refused as a stranger, nor a joiner
+        // holding an invitation made before it.
         inner.refresh().await;
+        inner.load_invitations().await;
         let router = Router::builder(endpoint)
             .accept(PAIR_ALPN, PairHandler(inner.clone()))
             .accept(SYNC_ALPN, SyncHandler(inner.clone()))
@@ -730,140 +587,6 @@ impl<R: Replica> SyncService<R> {
     /// This device's current addresses.
     pub fn addr(&self) -> EndpointAddr {
         self.inner.endpoint.addr()
-    }
-
-    /// Creates a one-time invitation valid for `valid_for`.
-    pub fn invite(&self, valid_for: Duration, same_person: Option<String>) -> Ticket {
-        let mut secret = [0u8; 32];
-        rand::Rng::fill(&mut rand::rngs::OsRng, &mut secret);
-        let expires_at = Timestamp::now().as_second()
-            + i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX / 2);
-        lock(&self.inner.invites).push(Invite {
-            secret,
-            expires_at,
-            redeemed_by: None,
-            same_person: same_person.clone(),
-        });
-        self.inner.publish_invitations();
-        Ticket {
-            inviter: self.inner.endpoint.addr(),
-            journal_id: self.inner.journal_id(),
-            secret,
-            expires_at,
-            same_person,
-        }
-    }
-
-    /// Redeems a ticket: proves the secret to the inviter, adopts its journal, records it as
-    /// a member and starts syncing with it.
-    pub async fn pair(&self, ticket: &str) -> Result<PairOutcome, SyncError> {
-        // The inviter decides expiry; a few minutes of slack here absorb clock skew.
-        let ticket = Ticket::decode(ticket, Timestamp::now().as_second() - 300)?;
-        // Joining another journal merges this device's document into it: fine for a device
-        // that has only ever held its own entries, a leak for one that shares a journal
-        // with someone (their entries would travel to the new journal's members).
-        if ticket.journal_id != self.inner.journal_id() {
-            let others = self
-                .inner
-                .replica
-                .members()
-                .await?
-                .into_iter()
-                .filter(|m| !m.is_self)
-                .count();
-            if others > 0 {
-                return Err(SyncError::Refused(format!(
-                    "this device already shares a journal with {others} other device(s); joining another journal would carry their entries into it. Use a new home for it (`duet --home DIR init`)"
-                )));
-            }
-        }
-        let inviter = ticket.inviter.id;
-        if inviter == self.inner.endpoint.id() {
-            return Err(SyncError::Refused(
-                "this is this device's own invitation: redeem it on the other device".into(),
-            ));
-        }
-        let (conn, mut stream) = open(
-            &self.inner.endpoint,
-            ticket.inviter.clone(),
-            PAIR_ALPN,
-            "reaching the inviting device",
-        )
-        .await?;
-        let me = self.inner.me();
-        stream
-            .send(&crate::wire::Frame::Control(Control::PairRequest {
-                secret: ticket.secret,
-                journal_id: ticket.journal_id.clone(),
-                member: me.clone(),
-                addr: self.inner.endpoint.addr(),
-            }))
-            .await?;
-        let answer = tokio::time::timeout(DIAL_TIMEOUT, stream.recv_control())
-            .await
-            .map_err(|_| SyncError::Timeout("waiting for the inviting device".into()))?
-            .map_err(|e| refusal(&conn).unwrap_or(e))?;
-        conn.close(0u32.into(), b"paired");
-        let (member, journal_id, same_person) = match answer {
-            Control::PairAccept {
-                member,
-                journal_id,
-                same_person,
-            } => (member, journal_id, same_person),
-            Control::Refuse { reason } => return Err(SyncError::Refused(reason)),
-            other => return Err(SyncError::Protocol(format!("unexpected {other:?}"))),
-        };
-        self.inner
-            .replica
-            .adopt_journal(journal_id.clone(), same_person.clone())
-            .await?;
-        if let Ok(mut j) = self.inner.journal_id.write() {
-            j.clone_from(&journal_id);
-        }
-        if let Some(p) = same_person {
-            let me = {
-                let Ok(mut m) = self.inner.me.write() else {
-                    return Err(SyncError::Protocol("state lock poisoned".into()));
-                };
-                m.person_id = p;
-                m.person_name.clone_from(&member.person_name);
-                m.clone()
-            };
-            self.inner
-                .replica
-                .upsert_member(PeerRecord {
-                    member: me,
-                    endpoint_id: Some(self.inner.endpoint.id().to_string()),
-                    addrs: self
-                        .inner
-                        .endpoint
-                        .addr()
-                        .ip_addrs()
-                        .map(ToString::to_string)
-                        .collect(),
-                    removed: false,
-                    is_self: true,
-                })
-                .await?;
-        }
-        self.inner
-            .replica
-            .upsert_member(PeerRecord {
-                member: member.clone(),
-                endpoint_id: Some(inviter.to_string()),
-                addrs: ticket.inviter.ip_addrs().map(ToString::to_string).collect(),
-                removed: false,
-                is_self: false,
-            })
-            .await?;
-        self.inner.gate.allow(inviter);
-        lock(&self.inner.peers).entry(inviter).or_default().addr = Some(ticket.inviter);
-        self.inner.refresh().await;
-        Ok(PairOutcome {
-            inviter: member,
-            journal_id,
-            phrase: phrase::phrase(&self.inner.endpoint.id(), &inviter),
-        })
     }
 
     /// Asks every dialer to try now, skipping its backoff.

@@ -10,6 +10,7 @@ use tokio_util::bytes::{BufMut, Bytes, BytesMut};
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
 use crate::SyncError;
+use crate::invitations::InviteId;
 
 /// The largest frame accepted: a first sync after a long time apart can carry many changes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
@@ -34,6 +35,15 @@ pub struct MemberInfo {
     pub person_name: String,
 }
 
+/// A person of the journal, as a pairing answer names the one a joiner becomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonInfo {
+    /// The person's id.
+    pub person_id: String,
+    /// The person's display name.
+    pub person_name: String,
+}
+
 /// Control messages.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -47,10 +57,10 @@ pub enum Control {
     },
     /// The joiner redeems a ticket.
     PairRequest {
+        /// The invitation the ticket is for.
+        invite_id: InviteId,
         /// The ticket's secret.
         secret: [u8; 32],
-        /// The journal the ticket names.
-        journal_id: String,
         /// The joiner.
         member: MemberInfo,
         /// The joiner's current addresses.
@@ -60,10 +70,11 @@ pub enum Control {
     PairAccept {
         /// The inviter.
         member: MemberInfo,
-        /// The journal joined.
+        /// The journal joined (the joiner checks it against the ticket's keyed hash).
         journal_id: String,
-        /// The person id the joiner adopts, when it is another device of the inviter's.
-        same_person: Option<String>,
+        /// The person the joiner becomes, when it is a device of a person already in the
+        /// journal (the inviter's, or the partner's); `None` when it joins as the partner.
+        person: Option<PersonInfo>,
     },
     /// Either side refuses, with a reason meant for the user.
     Refuse {
@@ -76,7 +87,9 @@ impl std::fmt::Debug for Control {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Control::SyncHello { journal_id, .. } => write!(f, "SyncHello({journal_id})"),
-            Control::PairRequest { member, .. } => write!(f, "PairRequest({})", member.device_id),
+            Control::PairRequest {
+                member, invite_id, ..
+            } => write!(f, "PairRequest({}, {invite_id})", member.device_id),
             Control::PairAccept { member, .. } => write!(f, "PairAccept({})", member.device_id),
             Control::Refuse { reason } => write!(f, "Refuse({reason})"),
         }

@@ -3,6 +3,7 @@
 mod boundaries;
 mod lifecycle;
 mod merge;
+mod people;
 mod props;
 mod unicode;
 mod validation;

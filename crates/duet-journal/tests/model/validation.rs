@@ -136,7 +136,16 @@ fn members_are_validated_and_listed() {
         "create",
         Journal::create(&member("c0", "p", ""), ts(1)).map(|_| ()),
     );
-    assert_eq!(j.me(), Some(alice()));
+    let me = j.me().expect("me");
+    assert_eq!(me.added_by.as_deref(), Some(alice().device_id.as_str()));
+    assert_eq!(
+        Some(duet_journal::Member {
+            added_at: None,
+            added_by: None,
+            ..me
+        }),
+        Some(alice())
+    );
     let renamed = duet_journal::Member {
         person_name: "Alicia".into(),
         ..alice()

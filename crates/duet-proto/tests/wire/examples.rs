@@ -129,8 +129,11 @@ pub fn requests() -> Vec<(&'static str, Request)> {
             R::Invite(Invite {
                 expires_secs: 86_400,
                 same_person: false,
+                partner_device: true,
             }),
         ),
+        ("", R::InviteList),
+        ("", R::InviteCancel(id("3f9a"))),
         ("", R::Pair(Pair { ticket: s(TICKET) })),
         ("", R::Peers),
         ("", R::Unpair(id("ben-phone"))),
@@ -239,6 +242,13 @@ pub fn responses() -> Vec<(&'static str, Response)> {
         ),
         ("with_endpoint", R::Key(key(true))),
         ("no_endpoint", R::Key(key(false))),
+        (
+            "",
+            R::Invitations(Listing::new(vec![
+                invitation_view(true),
+                invitation_view(false),
+            ])),
+        ),
     ]
 }
 

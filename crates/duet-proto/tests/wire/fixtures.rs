@@ -177,6 +177,20 @@ pub fn peer(connected: bool) -> PeerView {
         phrase: s(PHRASE),
         bytes_sent: if connected { 18_432 } else { 0 },
         bytes_received: if connected { 9_216 } else { 0 },
+        added_at: connected.then(|| ts(-86_400)),
+        added_by: connected.then(|| s("Ana")),
+    }
+}
+
+pub fn invitation_view(open: bool) -> InvitationView {
+    InvitationView {
+        id: s("3f9a1c2b4d5e6f70"),
+        invite_for: s(if open { "partner" } else { "same-person" }),
+        created_at: ts(-600),
+        expires_at: ts(0),
+        attempts: if open { 0 } else { 6 },
+        state: s(if open { "open" } else { "cancelled" }),
+        detail: (!open).then(|| s("more than 5 pairing attempts")),
     }
 }
 
@@ -211,6 +225,18 @@ pub fn status(locked: bool) -> StatusView {
         network_error: locked.then(|| s("the journal is locked")),
         peers: if locked { Vec::new() } else { vec![peer(true)] },
         unsynced: !locked,
+        device_changes: if locked {
+            Vec::new()
+        } else {
+            vec![DeviceChange {
+                at: ts(-86_400),
+                action: s("added"),
+                device_name: s("ben-tablet"),
+                person_name: s("Ben"),
+                by: Some(s("Ana")),
+            }]
+        },
+        shut_out: None,
     }
 }
 
@@ -276,5 +302,7 @@ pub fn invitation() -> Invitation {
     Invitation {
         ticket: s(TICKET),
         expires_at: ts(86_400),
+        id: s("3f9a1c2b4d5e6f70"),
+        invite_for: s("partner"),
     }
 }

@@ -148,3 +148,21 @@ fn newer_format_is_refused() {
         Err(StoreError::NewerFormat { found: 99, .. })
     ));
 }
+
+#[test]
+fn records_are_sealed_bound_to_their_name_and_survive_reopen() {
+    let f = fixture();
+    let store = Store::create(&f.path, &f.device, "j1").unwrap();
+    assert_eq!(store.record("invites").unwrap(), None);
+    store.put_record("invites", Some(b"SECRET-rec1")).unwrap();
+    store.put_record("other", Some(b"x")).unwrap();
+    assert_eq!(store.record("invites").unwrap().unwrap(), b"SECRET-rec1");
+    drop(store);
+    let raw = std::fs::read(&f.path).unwrap();
+    assert!(!raw.windows(11).any(|w| w == b"SECRET-rec1"));
+    let store = Store::open(&f.path, &f.device).unwrap();
+    assert_eq!(store.record("invites").unwrap().unwrap(), b"SECRET-rec1");
+    store.put_record("invites", None).unwrap();
+    assert_eq!(store.record("invites").unwrap(), None);
+    assert_eq!(store.record("other").unwrap().unwrap(), b"x");
+}
