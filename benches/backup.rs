@@ -92,7 +92,8 @@ fn bench(notes: usize, dir: &Path) {
             &Sealer::Recipients(vec![key.recipient()]),
         )
         .expect("seal");
-        duet_backup::write_private_atomic(&file, &sealed).expect("write");
+        duet_proto::write_private_atomic(&file, &sealed, duet_proto::Overwrite::Replace)
+            .expect("write");
         sealed.len()
     });
     let (age_alone, age_size) = time(runs, || {
@@ -100,8 +101,12 @@ fn bench(notes: usize, dir: &Path) {
     });
     let empty = Home::new(dir.join("none"));
     let (verify, _) = time(runs, || {
-        duet_daemon::backup::verify(&empty, &file, &OpenWith::Identity(key_file.clone()))
-            .expect("verify")
+        duet_daemon::backup::verify(
+            &empty,
+            &file,
+            &OpenWith::Identity(key_file.clone(), duet_daemon::init::Passphrase::None),
+        )
+        .expect("verify")
     });
     let mut n = 0;
     let (restore, _) = time(runs, || {
@@ -111,7 +116,10 @@ fn bench(notes: usize, dir: &Path) {
             &home,
             &RestoreOptions {
                 file: file.clone(),
-                open_with: OpenWith::Identity(key_file.clone()),
+                open_with: OpenWith::Identity(
+                    key_file.clone(),
+                    duet_daemon::init::Passphrase::None,
+                ),
                 force: false,
                 person_name: None,
                 device_name: Some("bench".into()),

@@ -398,7 +398,7 @@ fn backup_create_refusals() {
     let file = beside(&d, "b.age");
     let out = d.fails(
         &["backup", "create", s(&file), "--recipient", "age1nope"],
-        1,
+        2,
     );
     assert!(out.stderr.contains("not an age"), "{out:?}");
     assert!(!file.exists());
@@ -409,4 +409,111 @@ fn backup_create_refusals() {
     // Restore without a passphrase choice and no terminal is a usage error.
     let r = Duet::new();
     r.fails(&["backup", "restore", s(&file)], 2);
+}
+
+/// `backup restore` takes `init`'s network flags, and they win over the environment.
+#[test]
+fn restore_takes_the_network_flags_of_init() {
+    let d = Duet::started();
+    d.note("net", "");
+    let file = beside(&d, "b.age");
+    d.ok(&["backup", "create", s(&file)]);
+    let key = d.home.join("keys/device.key");
+    let r = Duet::new();
+    let out = r
+        .cmd(&[
+            "backup",
+            "restore",
+            s(&file),
+            "--identity",
+            s(&key),
+            "--no-passphrase",
+            "--relay",
+            "disabled",
+            "--listen",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-local-discovery",
+        ])
+        .env("DUET_RELAY", "default")
+        .env("DUET_LISTEN", "0.0.0.0")
+        .env_remove("DUET_NO_LOCAL_DISCOVERY")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let config = std::fs::read_to_string(r.home.join("config.toml")).unwrap();
+    for line in [
+        "relay = \"disabled\"",
+        "listen = \"127.0.0.1\"",
+        "local_discovery = false",
+    ] {
+        assert!(config.contains(line), "{line} missing:\n{config}");
+    }
+    r.ok(&["daemon", "start"]);
+    assert_eq!(r.json(&["note", "list"])[0]["title"], "net");
+}
+
+/// A passphrase-protected device verifies and restores its own backup with its key as it is:
+/// `--identity KEY --passphrase-file FILE`, never a plaintext copy of the key on disk.
+#[test]
+fn a_protected_key_opens_its_own_backup() {
+    let d = Duet::new();
+    let pass = beside(&d, "pass.txt");
+    std::fs::write(&pass, "correct horse\n").unwrap();
+    d.ok(&["init", "--name", "Alice", "--passphrase-file", s(&pass)]);
+    d.start();
+    d.ok(&["unlock", "--passphrase-file", s(&pass)]);
+    d.note("guarded", "body");
+    let file = beside(&d, "b.age");
+    d.ok(&["backup", "create", s(&file)]);
+    let key = d.home.join("keys/device.key");
+    // No terminal and no passphrase: a usage error that says how.
+    let e = d.fails(&["backup", "verify", s(&file)], 2);
+    assert!(e.stderr.contains("protected by a passphrase"), "{e:?}");
+    assert!(e.stderr.contains("--passphrase-file"), "{e:?}");
+    let e = d.fails(&["backup", "verify", s(&file), "--identity", s(&key)], 2);
+    assert!(e.stderr.contains("protected by a passphrase"), "{e:?}");
+    // A wrong passphrase is refused.
+    let wrong = beside(&d, "wrong.txt");
+    std::fs::write(&wrong, "nope\n").unwrap();
+    let verify = ["backup", "verify", s(&file), "--identity", s(&key)];
+    let e = d.fails(
+        &[&verify[..], &["--passphrase-file", s(&wrong)]].concat(),
+        1,
+    );
+    assert!(e.stderr.contains("wrong passphrase"), "{e:?}");
+    let v = d.json(&[&verify[..], &["--passphrase-file", s(&pass)]].concat());
+    assert_eq!(v["counts"]["notes"], 1);
+    let r = restored(
+        &file,
+        &["--identity", s(&key), "--passphrase-file", s(&pass)],
+    );
+    assert_eq!(r.json(&["note", "list"])[0]["title"], "guarded");
+    // The key on disk is still protected.
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+    // What `duet` does with a typed key passphrase and a typed new one: both on duetd's
+    // stdin, the key's first.
+    let n = Duet::new();
+    let out = n.run_program(
+        crate::harness::DUETD,
+        &[
+            "--home",
+            n.home.to_str().unwrap(),
+            "restore",
+            s(&file),
+            "--identity",
+            s(&key),
+            "--identity-passphrase-stdin",
+            "--new-passphrase-stdin",
+        ],
+        b"correct horse\nnew secret\n",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let new_pass = beside(&n, "new.txt");
+    std::fs::write(&new_pass, "new secret\n").unwrap();
+    n.start();
+    n.ok(&["unlock", "--passphrase-file", s(&new_pass)]);
+    assert_eq!(n.json(&["note", "list"])[0]["title"], "guarded");
 }

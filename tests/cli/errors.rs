@@ -28,7 +28,8 @@ fn unknown_ambiguous_and_malformed_ids() {
     let common = &distinguishing_prefix(&a, &b)[..distinguishing_prefix(&a, &b).len() - 1];
     let e = d.fails(&["note", "show", common], 1);
     assert!(e.stderr.contains("matches 2 notes"), "{e:?}");
-    let e = d.fails(&["note", "show", "not-hex!"], 1);
+    // A malformed id is bad input: exit 2, like every validation failure.
+    let e = d.fails(&["note", "show", "not-hex!"], 2);
     assert!(e.stderr.contains("is not an id"), "{e:?}");
     d.fails(&["boundary", "ack", "ffff"], 1);
     d.fails(&["note", "edit", "ffff", "--append", "x"], 1);
@@ -36,14 +37,17 @@ fn unknown_ambiguous_and_malformed_ids() {
 
 #[test]
 fn invalid_input_is_refused_and_changes_nothing() {
+    // Validated by the daemon, and still a usage error (exit 2), as clap's checks are.
     let d = Duet::started();
-    let e = d.fails(&["note", "add", "   "], 1);
+    let e = d.fails(&["note", "add", "   "], 2);
     assert!(e.stderr.contains("title"), "{e:?}");
-    d.fails(&["note", "add", "two\nlines"], 1);
-    d.fails(&["boundary", "add", ""], 1);
-    d.fails(&["checkin", "--feeling", " "], 1);
+    d.fails(&["note", "add", "two\nlines"], 2);
+    d.fails(&["note", "add", "tagged", "--tag", "two words"], 2);
+    d.fails(&["boundary", "add", ""], 2);
+    d.fails(&["checkin", "--feeling", " "], 2);
+    d.fails(&["checkin", "--answer", "zz99=unknown prompt"], 2);
     let id = d.note("ok", "body");
-    d.fails(&["note", "edit", &id, "--title", ""], 1);
+    d.fails(&["note", "edit", &id, "--title", ""], 2);
     let e = d.fails(&["note", "edit", &id], 2);
     assert!(e.stderr.contains("nothing to change"), "{e:?}");
     assert_eq!(d.json(&["note", "show", &id])["title"], "ok");

@@ -101,3 +101,41 @@ fn automerge_export_loads_with_the_same_notes() {
     assert!(out.status.success());
     automerge::AutoCommit::load(&out.stdout).unwrap();
 }
+
+/// Titles and bodies cannot change the Markdown document's structure, and every entry
+/// carries its id so an export can be matched back to the journal.
+#[test]
+fn markdown_export_escapes_structure_and_names_ids() {
+    let d = crate::harness::Duet::started();
+    let id = d.note(
+        "# Not a heading *nor bold* [link](x)",
+        "## Fake section\n<!-- hide the rest\n\n- item",
+    );
+    let b = d.ok(&["boundary", "add", "## fake | table"]);
+    let md = d.ok(&["export", "--format", "markdown"]);
+    assert!(
+        md.contains("#### \\# Not a heading \\*nor bold\\* \\[link\\]\\(x\\)"),
+        "{md}"
+    );
+    // The body is quoted, and its raw HTML made harmless.
+    assert!(
+        md.contains("> ## Fake section\n> &lt;!-- hide the rest\n>\n> - item\n"),
+        "{md}"
+    );
+    assert!(md.contains("#### \\#\\# fake \\| table"), "{md}");
+    // No line outside a quote starts a heading the export did not write.
+    for line in md.lines().filter(|l| l.starts_with('#')) {
+        assert!(
+            ["# duet journal", "## ", "### ", "#### "]
+                .iter()
+                .any(|p| line.starts_with(p)),
+            "{line}"
+        );
+        assert!(!line.contains("Fake section"), "{line}");
+    }
+    assert!(md.contains(&id), "{md}");
+    assert!(md.contains(b.trim()), "{md}");
+    let checkin = d.ok(&["checkin", "--mood", "3"]);
+    let md = d.ok(&["export", "--format", "markdown"]);
+    assert!(md.contains(checkin.trim()), "{md}");
+}

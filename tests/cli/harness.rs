@@ -123,16 +123,26 @@ impl Duet {
 
     /// Runs with `input` on stdin.
     pub fn run_with_stdin(&self, args: &[&str], input: &[u8]) -> Out {
-        use std::io::Write;
-        let mut child = self
-            .cmd(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(input).unwrap();
-        child.wait_with_output().unwrap().into()
+        feed(self.cmd(args), input)
+    }
+
+    /// Runs another program (a shell, `unshare`, ...) with this home's environment and
+    /// `input` on stdin.
+    pub fn run_program(&self, program: &str, args: &[&str], input: &[u8]) -> Out {
+        let mut c = Command::new(program);
+        c.args(args);
+        for (k, v) in self.cmd(&[]).get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        feed(c, input)
+    }
+
+    /// Runs `sh -c SCRIPT` with this home's environment and `input` on stdin.
+    pub fn run_shell(&self, script: &str, input: &[u8]) -> Out {
+        self.run_program("sh", &["-c", script], input)
     }
 
     /// Runs, asserts success, returns stdout.
@@ -239,6 +249,19 @@ impl Drop for Duet {
             );
         }
     }
+}
+
+/// Runs `c` with `input` on stdin and collects its output.
+fn feed(mut c: Command, input: &[u8]) -> Out {
+    use std::io::Write;
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap().into()
 }
 
 /// The shortest prefix of `a` that `b` does not share.

@@ -60,12 +60,12 @@ fn note_lifecycle_by_prefix() {
     assert_eq!(trash[0]["id"], b.as_str());
     assert_eq!(trash[0]["title"], "Letter");
     assert!(d.json(&["note", "show", &b])["deleted_at"].is_string());
-    d.fails(&["note", "rm", &b], 1);
+    d.fails(&["note", "rm", &b], 2);
 
     d.ok(&["note", "restore", &b]);
     assert_eq!(d.json(&["note", "list"]).as_array().unwrap().len(), 3);
     assert_eq!(d.json(&["trash"]).as_array().unwrap().len(), 0);
-    d.fails(&["note", "restore", &b], 1);
+    d.fails(&["note", "restore", &b], 2);
 }
 
 #[test]
@@ -142,10 +142,19 @@ fn global_flags_go_before_or_after_the_subcommand() {
 #[test]
 fn bodies_come_from_files_and_pipes() {
     let d = Duet::started();
-    let out = d.run_with_stdin(&["note", "add", "Piped"], b"from a pipe\n");
+    let out = d.run_with_stdin(&["note", "add", "Piped", "--body", "-"], b"from a pipe\n");
     assert_eq!(out.code, 0, "{out:?}");
     let id = out.stdout.trim().to_owned();
     assert_eq!(d.json(&["note", "show", &id])["body"], "from a pipe\n");
+    let out = d.run_with_stdin(&["note", "add", "Dashed", "--body-file", "-"], b"dash file");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        d.json(&["note", "show", out.stdout.trim()])["body"],
+        "dash file"
+    );
+    let out = d.run_with_stdin(&["note", "edit", &id, "--body", "-"], b"edited from a pipe");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(d.json(&["note", "show", &id])["body"], "edited from a pipe");
 
     let file = d.home.join("body.txt");
     std::fs::write(&file, "from a file").unwrap();
@@ -164,6 +173,28 @@ fn bodies_come_from_files_and_pipes() {
     );
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(d.json(&["note", "show", id.trim()])["body"], "replaced");
+}
+
+/// `while read l; do duet note add "$l"; done < list` must add one note per line: a note
+/// reads standard input only when asked, so it never swallows the rest of the loop's input.
+#[test]
+fn note_add_leaves_stdin_alone_unless_asked() {
+    let d = Duet::started();
+    let script = format!(
+        "while read -r l; do {} note add \"$l\" >/dev/null || exit 9; done",
+        crate::harness::DUET
+    );
+    let out = d.run_shell(&script, b"one\ntwo\nthree\n");
+    assert_eq!(out.code, 0, "{out:?}");
+    let notes = d.json(&["note", "list"]);
+    let titles: Vec<&str> = notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["one", "two", "three"]);
+    assert!(notes.as_array().unwrap().iter().all(|n| n["body"] == ""));
 }
 
 #[test]
@@ -215,7 +246,7 @@ fn checkins_and_prompts() {
             .len(),
         0
     );
-    let e = d.fails(&["checkin", "--answer", "zz9=hm"], 1);
+    let e = d.fails(&["checkin", "--answer", "zz9=hm"], 2);
     assert!(e.stderr.contains("no prompt 'zz9'"), "{e:?}");
     d.fails(&["checkin"], 2);
 }
@@ -243,7 +274,7 @@ fn boundary_lifecycle_and_single_device_ack() {
     let all = d.json(&["boundary", "list", "--all"]);
     assert_eq!(all[0]["status"], "retired");
     assert!(all[0]["retired_at"].is_string());
-    d.fails(&["boundary", "revise", id, "again"], 1);
+    d.fails(&["boundary", "revise", id, "again"], 2);
 }
 
 #[test]

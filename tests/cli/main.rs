@@ -2,15 +2,20 @@
 //! binary. One test binary (ripgrep's layout) so the binaries link once.
 
 mod harness;
+mod ids;
 
 mod backup;
 mod durability;
+mod edges;
 mod errors;
 mod export;
+mod integration;
 mod keys;
 mod lifecycle;
 mod privacy;
 mod sync;
+mod targets;
+mod terminal;
 mod trust;
 mod unicode;
 mod wire;

@@ -82,3 +82,33 @@ fn malformed_and_oversized_frames_do_not_hurt_the_daemon() {
     d.note("daemon still fine", "");
     assert_eq!(d.json(&["note", "list"]).as_array().unwrap().len(), 1);
 }
+
+/// The entry cap holds at the write itself, whatever client sends it: a clear refusal, and
+/// the journal unchanged.
+#[test]
+fn the_daemon_refuses_an_entry_over_16_mib() {
+    let d = Duet::started();
+    let mut s = UnixStream::connect(d.socket()).unwrap();
+    assert_eq!(hello(&mut s, 1)["type"], "hello");
+    let body = "a".repeat(16 * 1024 * 1024 + 1);
+    send(
+        &mut s,
+        &json!({"type": "note_add", "title": "big", "body": body, "tags": []}),
+    );
+    let r = recv(&mut s).unwrap();
+    assert_eq!(r["code"], "invalid_input", "{r}");
+    assert!(
+        r["message"].as_str().unwrap().contains("at most 16 MiB"),
+        "{r}"
+    );
+    // Appending past the cap is refused too.
+    let id = d.note("small", "x");
+    send(
+        &mut s,
+        &json!({"type": "note_edit", "id": id, "title": null,
+                "body": {"mode": "append", "text": "a".repeat(16 * 1024 * 1024)},
+                "add_tags": [], "remove_tags": []}),
+    );
+    assert_eq!(recv(&mut s).unwrap()["code"], "invalid_input");
+    assert_eq!(d.json(&["note", "show", &id])["body"], "x");
+}

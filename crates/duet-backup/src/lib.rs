@@ -20,13 +20,11 @@
 mod archive;
 mod crypt;
 mod error;
-mod file;
 mod manifest;
 
 pub use archive::{Backup, DOCUMENT_MEMBER, MANIFEST_MEMBER};
 pub use crypt::{Opener, Sealer};
 pub use error::BackupError;
-pub use file::write_private_atomic;
 pub use manifest::{FORMAT_VERSION, Manifest, MemberEntry};
 
 use std::io::Read;

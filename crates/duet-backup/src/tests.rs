@@ -205,16 +205,3 @@ fn archives_that_are_not_backups_are_refused() {
     );
     assert_eq!(open(&ok, &Opener::Identities(&ids)).unwrap().document, DOC);
 }
-
-#[test]
-fn atomic_write_is_private_and_leaves_no_temp_file() {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("b.age");
-    write_private_atomic(&path, b"one").unwrap();
-    write_private_atomic(&path, b"two").unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), b"two");
-    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600);
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-}

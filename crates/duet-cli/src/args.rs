@@ -19,8 +19,8 @@ use clap::{Args, Parser, Subcommand};
 
 Environment: DUET_HOME (home directory), NO_COLOR (no colour).")]
 pub struct Cli {
-    /// The duet home directory [default: the platform's data dir, e.g. ~/.local/share/duet]
-    #[arg(long, global = true, env = "DUET_HOME", value_name = "DIR")]
+    /// The duet home directory [env: DUET_HOME, empty counts as unset] [default: the platform's data dir, e.g. ~/.local/share/duet]
+    #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
     /// Print machine-readable JSON instead of text
     #[arg(long, global = true)]
@@ -145,10 +145,16 @@ Only meaningful when the device key has a passphrase (`duet passphrase set`).")]
         /// The shell
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to stdout
+    /// Print the man page (roff), or write every page (duet, duet-SUBCOMMAND, duetd) into DIR
     #[command(after_help = "Examples:
-  duet man | man -l -")]
-    Man,
+  duet man | man -l -
+  duet man --dir ~/.local/share/man/man1    # then `man duet-note-add`, `man duetd`")]
+    Man {
+        /// Write duet.1, one page per subcommand (duet-note.1, duet-note-add.1, ...) and
+        /// duetd's pages into DIR, and list them
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Run a scripted session against a throwaway home, to see duet work
     #[command(after_help = "Examples:
   duet demo
@@ -171,6 +177,14 @@ pub struct InitArgs {
     /// Protect the device key with the passphrase in the first line of FILE
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// The new home's network settings.
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// A new home's network settings, kept in its `config.toml` (`init` and `backup restore`).
+#[derive(Debug, Args)]
+pub struct NetArgs {
     /// Relays for reaching devices behind NATs: default (n0's public relays), disabled, or a relay URL
     #[arg(
         long,
@@ -193,6 +207,21 @@ pub struct InitArgs {
     /// Do not look for paired devices on the local network (mDNS)
     #[arg(long, env = "DUET_NO_LOCAL_DISCOVERY", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_local_discovery: bool,
+}
+
+impl NetArgs {
+    /// Passes the settings on to `duetd init` or `duetd restore`.
+    pub(crate) fn push(&self, cmd: &mut std::process::Command) {
+        cmd.arg("--relay")
+            .arg(&self.relay)
+            .arg("--port")
+            .arg(self.port.to_string())
+            .arg("--listen")
+            .arg(self.listen.to_string());
+        if self.no_local_discovery {
+            cmd.arg("--no-local-discovery");
+        }
+    }
 }
 
 /// `duet invite`.
@@ -285,12 +314,12 @@ pub enum NoteCommand {
     #[command(after_help = "Examples:
   duet note add \"Weekend plans\" --body \"Hike on Saturday?\"
   duet note add \"Letter\" --body-file letter.txt --tag letters
-  echo \"from a pipe\" | duet note add \"Piped\"
+  echo \"from a pipe\" | duet note add \"Piped\" --body -
   id=$(duet note add \"Groceries\")")]
     Add {
         /// The title (one line)
         title: String,
-        /// The body text [default: standard input when it is piped]
+        /// The body text (`-`: read it from standard input) [default: empty]
         #[arg(long, conflicts_with = "body_file")]
         body: Option<String>,
         /// Read the body from FILE (`-` for standard input)
@@ -327,7 +356,7 @@ pub enum NoteCommand {
         /// A new title
         #[arg(long)]
         title: Option<String>,
-        /// Replace the body with TEXT (merged as a minimal diff)
+        /// Replace the body with TEXT (`-`: standard input), merged as a minimal diff
         #[arg(long, group = "body_change")]
         body: Option<String>,
         /// Replace the body with the contents of FILE (`-` for standard input)
@@ -474,8 +503,11 @@ The file is a standard age file (open it with `age -d -i keys/device.key FILE | 
 By default only this device's key opens it: keep a copy of keys/device.key somewhere safe,
 add --recipient for a key kept elsewhere, or use --passphrase-file.")]
     Create {
-        /// The backup file to write (replaced atomically if it exists)
+        /// The backup file to write (outside the home; an existing file needs --force)
         file: PathBuf,
+        /// Replace FILE if it exists (atomically)
+        #[arg(long)]
+        force: bool,
         /// Also encrypt to this age recipient (age1..., repeatable)
         #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
         recipients: Vec<String>,
@@ -518,16 +550,21 @@ add --recipient for a key kept elsewhere, or use --passphrase-file.")]
         /// Protect the new device key with the passphrase in the first line of FILE
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
+        /// The new home's network settings.
+        #[command(flatten)]
+        net: NetArgs,
     },
 }
 
 /// What opens a backup.
 #[derive(Debug, Args)]
 pub struct BackupOpenArgs {
-    /// An age identity file that opens the backup [default: this home's device key]
-    #[arg(long, value_name = "FILE", conflicts_with = "passphrase_file")]
+    /// An age identity file that opens the backup, plain or protected by a passphrase (asked
+    /// on a terminal, or --passphrase-file) [default: this home's device key]
+    #[arg(long, value_name = "FILE")]
     pub identity: Option<PathBuf>,
-    /// The backup's passphrase, in the first line of FILE
+    /// The backup's passphrase, in the first line of FILE; with --identity, that key file's
+    /// passphrase instead
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
 }
@@ -549,9 +586,12 @@ pub struct ExportArgs {
     /// The format
     #[arg(long, value_enum)]
     pub format: ExportFormat,
-    /// Write to FILE (mode 0600) instead of standard output
+    /// Write to FILE (mode 0600, outside the home) instead of standard output
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace FILE if it exists (atomically)
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 /// `duet passphrase ...`.

@@ -14,6 +14,7 @@ use duet_proto::{Client, ClientError, Home, Request, Response, Unlock};
 
 use crate::UsageError;
 use crate::args::{InitArgs, UnlockArgs};
+use crate::clean::{errln, outln};
 
 /// How long `daemon start` and `daemon stop` wait for the daemon.
 const WAIT: Duration = Duration::from_secs(20);
@@ -178,15 +179,7 @@ pub(crate) fn init(home: &Home, args: &InitArgs) -> anyhow::Result<String> {
     if let Some(d) = &args.device_name {
         cmd.arg("--device-name").arg(d);
     }
-    cmd.arg("--relay")
-        .arg(&args.relay)
-        .arg("--port")
-        .arg(args.port.to_string())
-        .arg("--listen")
-        .arg(args.listen.to_string());
-    if args.no_local_discovery {
-        cmd.arg("--no-local-discovery");
-    }
+    args.net.push(&mut cmd);
     let mut typed: Option<zeroize::Zeroizing<String>> = None;
     if args.no_passphrase {
         cmd.arg("--no-passphrase");
@@ -238,16 +231,60 @@ pub(crate) fn run_duetd(mut cmd: Command, stdin: Option<&str>) -> anyhow::Result
             .rev()
             .find_map(|l| l.strip_prefix("duetd: error: "))
             .unwrap_or("duetd failed");
+        if out.status.code() == Some(NEEDS_PASSPHRASE_EXIT) {
+            return Err(NeedsPassphrase(line.to_owned()).into());
+        }
         bail!("{line}");
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
+
+/// `duetd`'s exit code when a key file it was to open needs a passphrase it was not given.
+const NEEDS_PASSPHRASE_EXIT: i32 = 3;
+
+/// `duetd` needed a key's passphrase that it was not given (its message says which key).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct NeedsPassphrase(pub(crate) String);
 
 /// A `duetd --home HOME` command, ready for a subcommand.
 pub(crate) fn duetd(home: &Home) -> Command {
     let mut cmd = Command::new(duetd_path());
     cmd.arg("--home").arg(home.root());
     cmd
+}
+
+/// `duet man --dir DIR`: every page of duet's (one per subcommand, as clap_mangen names them:
+/// `duet-note-add.1`), then duetd's, written by `duetd man --dir` since duetd owns its command
+/// line. Lists the pages on stdout.
+pub(crate) fn man_pages(dir: &std::path::Path) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    clap_mangen::generate_to(crate::Cli::command(), dir)
+        .with_context(|| format!("cannot write man pages into {}", dir.display()))?;
+    let mut cmd = Command::new(duetd_path());
+    cmd.arg("man").arg("--dir").arg(dir);
+    run_duetd(cmd, None)?;
+    let mut pages: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                (n.starts_with("duet-") || n.starts_with("duetd") || n == "duet.1")
+                    && n.ends_with(".1")
+            })
+        })
+        .collect();
+    pages.sort();
+    for p in &pages {
+        outln!("{}", p.display())?;
+    }
+    errln!(
+        "Wrote {} pages. If {} is not where `man` looks, add its parent to MANPATH.",
+        pages.len(),
+        dir.display()
+    );
+    Ok(())
 }
 
 /// Asks for a passphrase on the terminal, without echo.

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::clean::outln;
 use anyhow::{Context, bail};
 
 struct Device {
@@ -23,7 +24,7 @@ struct Demo {
 impl Demo {
     /// Runs `duet ARGS` on a device, echoing the command and its output.
     fn run(&self, d: &Device, args: &[&str]) -> anyhow::Result<String> {
-        println!("\n[{}]$ duet {}", d.label, shell_words(args));
+        outln!("\n[{}]$ duet {}", d.label, shell_words(args))?;
         let out = Command::new(&self.exe)
             .args(args)
             .env("DUET_HOME", &d.home)
@@ -34,16 +35,20 @@ impl Demo {
             .output()
             .with_context(|| format!("cannot run {}", self.exe.display()))?;
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        print!("{stdout}");
-        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        {
+            use std::io::Write as _;
+            std::io::stdout().write_all(stdout.as_bytes())?;
+            let _ = std::io::stderr().write_all(&out.stderr);
+        }
         if !out.status.success() {
             bail!("`duet {}` failed on {}", shell_words(args), d.label);
         }
         Ok(stdout.trim().to_owned())
     }
 
-    fn say(&self, text: &str) {
-        println!("\n# {text}");
+    fn say(&self, text: &str) -> anyhow::Result<()> {
+        outln!("\n# {text}")?;
+        Ok(())
     }
 }
 
@@ -82,10 +87,10 @@ pub(crate) fn run(keep: bool) -> anyhow::Result<()> {
     let demo = Demo {
         exe: std::env::current_exe()?,
     };
-    println!(
+    outln!(
         "duet demo: two devices on this machine, homes under {}",
         dir.display()
-    );
+    )?;
     let result = script(&demo, &sam, &alex);
     for d in [&sam, &alex] {
         if d.home.join("duetd.sock").exists() {
@@ -93,11 +98,11 @@ pub(crate) fn run(keep: bool) -> anyhow::Result<()> {
         }
     }
     if keep {
-        println!(
+        outln!(
             "\nKept the demo homes: DUET_HOME={} and DUET_HOME={}",
             sam.home.display(),
             alex.home.display()
-        );
+        )?;
     } else {
         remove(&dir);
     }
@@ -109,7 +114,7 @@ fn remove(dir: &Path) {
 }
 
 fn script(demo: &Demo, sam: &Device, alex: &Device) -> anyhow::Result<()> {
-    demo.say("Each partner sets up their own device: a key, an encrypted store, a daemon.");
+    demo.say("Each partner sets up their own device: a key, an encrypted store, a daemon.")?;
     demo.run(
         sam,
         &[
@@ -147,14 +152,14 @@ fn script(demo: &Demo, sam: &Device, alex: &Device) -> anyhow::Result<()> {
 
     demo.say(
         "Sam invites Alex's phone; Alex redeems the one-time ticket. Both see the same words.",
-    );
+    )?;
     let ticket = demo.run(sam, &["invite", "--expires", "5m"])?;
     demo.run(alex, &["pair", &ticket])?;
     demo.run(sam, &["peers"])?;
     demo.run(alex, &["sync", "--wait", "--timeout", "20s"])?;
     demo.run(alex, &["note", "list"])?;
 
-    demo.say("Alex's phone goes offline. Sam keeps writing.");
+    demo.say("Alex's phone goes offline. Sam keeps writing.")?;
     demo.run(alex, &["daemon", "stop"])?;
     demo.run(
         sam,
@@ -187,7 +192,7 @@ fn script(demo: &Demo, sam: &Device, alex: &Device) -> anyhow::Result<()> {
         ],
     )?;
 
-    demo.say("Now Sam's laptop is off and Alex writes on the phone, offline, in the same note.");
+    demo.say("Now Sam's laptop is off and Alex writes on the phone, offline, in the same note.")?;
     demo.run(sam, &["daemon", "stop"])?;
     demo.run(alex, &["daemon", "start"])?;
     demo.run(
@@ -223,14 +228,14 @@ fn script(demo: &Demo, sam: &Device, alex: &Device) -> anyhow::Result<()> {
         ],
     )?;
 
-    demo.say("Both devices come back. They find each other and merge.");
+    demo.say("Both devices come back. They find each other and merge.")?;
     demo.run(sam, &["daemon", "start"])?;
     demo.run(sam, &["sync", "--wait", "--timeout", "20s"])?;
     demo.run(alex, &["sync", "--wait", "--timeout", "20s"])?;
-    demo.say("Both edits to the same note survived, on both devices:");
+    demo.say("Both edits to the same note survived, on both devices:")?;
     demo.run(sam, &["note", "show", &plans])?;
     demo.run(alex, &["note", "show", &plans])?;
-    demo.say("Alex acknowledges Sam's boundary; Sam sees it.");
+    demo.say("Alex acknowledges Sam's boundary; Sam sees it.")?;
     demo.run(alex, &["boundary", "ack", &boundary])?;
     demo.run(alex, &["sync", "--wait", "--timeout", "20s"])?;
     demo.run(sam, &["boundary", "list"])?;

@@ -4,21 +4,34 @@
 //! Markdown rendering happens here, since it is presentation.
 
 use std::fmt::Write as _;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::io::{IsTerminal, Write};
 
 use anyhow::{Context, bail};
 use base64::Engine as _;
 use duet_proto::{BoundaryStatus, ExportView, Home, NoteView, Request, Response};
 use jiff::Timestamp;
 
+use crate::UsageError;
 use crate::args::{ExportArgs, ExportFormat};
+use crate::clean::errln;
 use crate::connect::call;
 use crate::progress::Spinner;
+use crate::target::Target;
 
 /// Runs `duet export`.
 pub(crate) async fn run(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
+    let target = args
+        .output
+        .as_deref()
+        .map(|p| Target::check(home, p, args.force))
+        .transpose()?;
+    if target.is_none() && args.format == ExportFormat::Automerge && std::io::stdout().is_terminal()
+    {
+        return Err(UsageError(
+            "refusing to write the binary automerge document to a terminal: pass -o FILE or redirect standard output".into(),
+        )
+        .into());
+    }
     let bytes = {
         let _spinner = Spinner::start("Exporting");
         match args.format {
@@ -35,22 +48,26 @@ pub(crate) async fn run(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
                     bail!("duetd sent an unexpected answer to export");
                 };
                 if format == ExportFormat::Json {
-                    let mut out = serde_json::to_vec_pretty(&view)?;
-                    out.push(b'\n');
-                    out
+                    let mut out = crate::clean::json(serde_json::to_string_pretty(&view)?);
+                    out.push('\n');
+                    out.into_bytes()
+                } else if target.is_none() && std::io::stdout().is_terminal() {
+                    // Read on a terminal: the partner's words must not drive it.
+                    crate::clean::block(&markdown(&view))
+                        .into_owned()
+                        .into_bytes()
                 } else {
                     markdown(&view).into_bytes()
                 }
             }
         }
     };
-    match args.output {
-        Some(path) => {
-            write_private_atomic(&path, &bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!(
+    match target {
+        Some(target) => {
+            target.write(&bytes)?;
+            errln!(
                 "Exported to {} (mode 0600). This file is NOT encrypted: anyone who can read it can read your journal.",
-                path.display()
+                target.path().display()
             );
         }
         None => {
@@ -60,35 +77,6 @@ pub(crate) async fn run(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Writes a file with mode 0600 atomically: temp file, fsync, rename, fsync the directory.
-fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => std::env::current_dir()?,
-    };
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(path.file_name().unwrap_or_default());
-    tmp_name.push(format!(".tmp-{}", std::process::id()));
-    let tmp = dir.join(tmp_name);
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(&dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 fn day(t: Timestamp) -> String {
@@ -112,9 +100,48 @@ fn by_day<T>(items: &[T], at: impl Fn(&T) -> Timestamp) -> Vec<(String, Vec<&T>)
     groups
 }
 
+/// Text for inline Markdown (a heading, a list item): every character that could start
+/// markup is backslash-escaped (CommonMark lets any ASCII punctuation be), and a newline
+/// becomes a space, so the journal's words cannot change the document's structure.
+fn md_inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&' | '!' | '('
+            | ')' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A body as a block quote: Markdown in it still renders, but only inside the quote, so a
+/// heading or an unclosed HTML comment in a note cannot swallow the rest of the document.
+/// Raw HTML is escaped, since it is the one thing that can escape a quote's meaning.
+fn md_block(out: &mut String, body: &str) {
+    for l in body.trim_end().lines() {
+        let l = l.replace('&', "&amp;").replace('<', "&lt;");
+        if l.is_empty() {
+            let _ = writeln!(out, ">");
+        } else {
+            let _ = writeln!(out, "> {l}");
+        }
+    }
+    let _ = writeln!(out);
+}
+
 fn note_md(out: &mut String, n: &NoteView) {
-    let _ = writeln!(out, "#### {}\n", n.title);
-    let mut meta = format!("*{} · {}", n.author, time(n.created_at));
+    let _ = writeln!(out, "#### {}\n", md_inline(&n.title));
+    let mut meta = format!(
+        "*{} · {} · id {}",
+        md_inline(&n.author),
+        time(n.created_at),
+        md_inline(&n.id)
+    );
     if n.updated_at != n.created_at {
         let _ = write!(
             meta,
@@ -127,11 +154,11 @@ fn note_md(out: &mut String, n: &NoteView) {
         let _ = write!(meta, " · in the trash since {} {}", day(d), time(d));
     }
     if !n.tags.is_empty() {
-        let _ = write!(meta, " · tags: {}", n.tags.join(", "));
+        let _ = write!(meta, " · tags: {}", md_inline(&n.tags.join(", ")));
     }
     let _ = writeln!(out, "{meta}*\n");
-    if !n.body.is_empty() {
-        let _ = writeln!(out, "{}\n", n.body.trim_end());
+    if !n.body.trim_end().is_empty() {
+        md_block(out, &n.body);
     }
 }
 
@@ -176,21 +203,22 @@ pub(crate) fn markdown(v: &ExportView) -> String {
                 parts.push(format!("mood {m}/5"));
             }
             if !c.feelings.is_empty() {
-                parts.push(format!("feeling {}", c.feelings.join(", ")));
+                parts.push(format!("feeling {}", md_inline(&c.feelings.join(", "))));
             }
             if let Some(need) = &c.need {
-                parts.push(format!("needs: {need}"));
+                parts.push(format!("needs: {}", md_inline(need)));
             }
             let _ = writeln!(
                 out,
-                "- **{} · {}** {}",
-                c.author,
+                "- **{} · {}** {} (id {})",
+                md_inline(&c.author),
                 time(c.created_at),
-                parts.join("; ")
+                parts.join("; "),
+                md_inline(&c.id)
             );
             for a in &c.answers {
                 let prompt = a.prompt.as_deref().unwrap_or(&a.prompt_id);
-                let _ = writeln!(out, "  - *{prompt}* {}", a.text);
+                let _ = writeln!(out, "  - *{}* {}", md_inline(prompt), md_inline(&a.text));
             }
         }
         let _ = writeln!(out);
@@ -211,26 +239,34 @@ pub(crate) fn markdown(v: &ExportView) -> String {
             } else {
                 "not yet acknowledged"
             };
-            let _ = writeln!(out, "#### {}\n", b.text);
+            let _ = writeln!(out, "#### {}\n", md_inline(&b.text));
             let _ = writeln!(
                 out,
-                "*{} · {} · {status}, revision {}, {ack}*\n",
-                b.author,
+                "*{} · {} · {status}, revision {}, {ack} · id {}*\n",
+                md_inline(&b.author),
                 time(b.created_at),
-                b.revision
+                b.revision,
+                md_inline(&b.id)
             );
             if b.revisions.len() > 1 || b.revisions.iter().any(|r| !r.acks.is_empty()) {
                 for r in &b.revisions {
                     let acks: Vec<String> = r
                         .acks
                         .iter()
-                        .map(|a| format!("acknowledged by {} {} {}", a.by, day(a.at), time(a.at)))
+                        .map(|a| {
+                            format!(
+                                "acknowledged by {} {} {}",
+                                md_inline(&a.by),
+                                day(a.at),
+                                time(a.at)
+                            )
+                        })
                         .collect();
                     let _ = writeln!(
                         out,
                         "{}. {} ({} {}){}",
                         r.revision,
-                        r.text,
+                        md_inline(&r.text),
                         day(r.at),
                         time(r.at),
                         if acks.is_empty() {

@@ -9,6 +9,7 @@ use duet_proto::{CheckinAdd, PromptAnswer, PromptDeck};
 use jiff::{Span, Timestamp, ToSpan, Zoned, civil::Date, tz::TimeZone};
 
 use crate::UsageError;
+use crate::clean::errln;
 
 /// Reads a body from FILE, or standard input for `-`.
 pub(crate) fn read_body_file(path: &Path) -> anyhow::Result<String> {
@@ -26,15 +27,35 @@ fn read_stdin() -> anyhow::Result<String> {
     Ok(s)
 }
 
-/// The body of a new note: `--body`, `--body-file`, else standard input when it is not a
-/// terminal, else empty.
+/// Refuses a body larger than an entry may be, before sending it anywhere.
+pub(crate) fn check_size(body: String) -> anyhow::Result<String> {
+    let max = duet_proto::MAX_ENTRY_BYTES;
+    if body.len() > max {
+        return Err(UsageError(format!(
+            "the body is {:.1} MiB; a note holds at most {} MiB",
+            body.len() as f64 / (1024.0 * 1024.0),
+            max / (1024 * 1024)
+        ))
+        .into());
+    }
+    Ok(body)
+}
+
+/// A `--body` value: `-` asks for standard input, anything else is the body itself.
+pub(crate) fn body_arg(body: String) -> anyhow::Result<String> {
+    if body == "-" { read_stdin() } else { Ok(body) }
+}
+
+/// The body of a new note: `--body` (`-` for standard input), `--body-file` (`-` likewise),
+/// else empty. Standard input is read only when asked, so `while read l; do duet note add
+/// "$l"; done < list` adds one note per line instead of swallowing the list.
 pub(crate) fn new_body(body: Option<String>, body_file: Option<&Path>) -> anyhow::Result<String> {
     match (body, body_file) {
-        (Some(b), _) => Ok(b),
+        (Some(b), _) => body_arg(b),
         (None, Some(f)) => read_body_file(f),
-        (None, None) if !std::io::stdin().is_terminal() => read_stdin(),
         (None, None) => Ok(String::new()),
     }
+    .and_then(check_size)
 }
 
 /// Parses `--since`: a date (local midnight), an RFC 3339 instant, `today`, `yesterday`, or
@@ -81,7 +102,7 @@ fn ask(prompt: &str) -> anyhow::Result<String> {
 
 /// Asks the day's questions on the terminal. Every question can be skipped with Enter.
 pub(crate) fn interactive_checkin(deck: &PromptDeck) -> anyhow::Result<CheckinAdd> {
-    eprintln!("Check-in (press Enter to skip any question)");
+    errln!("Check-in (press Enter to skip any question)");
     let mood = loop {
         let answer = ask("Mood, 1 (low) to 5 (high): ")?;
         if answer.is_empty() {
@@ -89,7 +110,7 @@ pub(crate) fn interactive_checkin(deck: &PromptDeck) -> anyhow::Result<CheckinAd
         }
         match answer.parse::<u8>() {
             Ok(m @ 1..=5) => break Some(m),
-            _ => eprintln!("  please type a number from 1 to 5"),
+            _ => errln!("  please type a number from 1 to 5"),
         }
     };
     let feelings = ask("A few words for how you feel (comma-separated): ")?

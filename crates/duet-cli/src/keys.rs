@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 use crate::UsageError;
 use crate::args::{KeyCommand, PassphraseCommand};
 use crate::backup::first_line;
+use crate::clean::{errln, outln};
 use crate::connect::call;
 use crate::daemon_ctl::{ask_secret, duetd, run_duetd};
 use crate::print;
@@ -111,7 +112,7 @@ pub(crate) fn passphrase_cmd(home: &Home, command: PassphraseCommand) -> anyhow:
         let _spinner = Spinner::start("Rewrapping the device key");
         run_duetd(cmd, Some(&lines))?;
     }
-    eprintln!("{done}");
+    errln!("{done}");
     Ok(())
 }
 
@@ -125,18 +126,18 @@ pub(crate) async fn key_cmd(home: &Home, json: bool, command: KeyCommand) -> any
             if json {
                 print::json(&k)?;
             } else {
-                println!("device id    {}", k.device_id);
-                println!("recipient    {}", k.recipient);
-                println!(
+                outln!("device id    {}", k.device_id)?;
+                outln!("recipient    {}", k.recipient)?;
+                outln!(
                     "passphrase   {}",
                     if k.passphrase_protected { "yes" } else { "no" }
-                );
-                println!(
+                )?;
+                outln!(
                     "endpoint id  {}",
                     k.endpoint_id
                         .as_deref()
                         .unwrap_or("(none: sync is not available yet)")
-                );
+                )?;
             }
         }
     }
@@ -147,7 +148,7 @@ pub(crate) async fn key_cmd(home: &Home, json: bool, command: KeyCommand) -> any
 pub(crate) async fn lock(home: &Home) -> anyhow::Result<()> {
     match call(home, Request::Lock).await? {
         Response::Done => {
-            eprintln!(
+            errln!(
                 "Locked: duetd dropped the keys and the journal from memory. `duet unlock` to resume."
             );
             Ok(())

@@ -11,6 +11,7 @@
 
 mod args;
 mod backup;
+mod clean;
 mod connect;
 mod daemon_ctl;
 mod demo;
@@ -21,6 +22,7 @@ mod pairing;
 mod print;
 mod progress;
 mod run;
+mod target;
 
 use std::process::ExitCode;
 
@@ -50,6 +52,19 @@ fn stdout_closed(e: &anyhow::Error) -> bool {
         })
 }
 
+/// Whether the error is about what the user gave (exit 2): our own usage checks, and the
+/// daemon's `invalid_input` answers (a tag of two words, an over-long title, a body over the
+/// entry cap), wherever the check happened to run.
+fn is_usage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<UsageError>().is_some()
+            || matches!(
+                c.downcast_ref::<duet_proto::ClientError>(),
+                Some(duet_proto::ClientError::Daemon(w)) if w.code == duet_proto::ErrorCode::InvalidInput
+            )
+    })
+}
+
 /// The `duet` binary: parses arguments, runs the command, prints an error as one line.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -63,12 +78,13 @@ pub fn main() -> ExitCode {
             let red = anstyle::Style::new()
                 .bold()
                 .fg_color(Some(anstyle::AnsiColor::Red.into()));
-            let message = format!("{e:#}").replace('\n', " ");
+            // A message may quote the journal or a file: never let it drive the terminal.
+            let message = clean::line(&format!("{e:#}").replace('\n', " ")).into_owned();
             let _ = std::io::Write::write_fmt(
                 &mut stderr,
                 format_args!("{red}error:{red:#} {message}\n"),
             );
-            if e.downcast_ref::<UsageError>().is_some() {
+            if is_usage(&e) {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE

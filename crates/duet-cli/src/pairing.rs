@@ -8,6 +8,7 @@ use duet_proto::{EntryRef, Home, Invite, Pair, PeerView, Request, Response, Sync
 use serde_json::json;
 
 use crate::args::{InviteArgs, SyncArgs};
+use crate::clean::{errln, line, outln};
 use crate::connect::call;
 use crate::print;
 
@@ -46,7 +47,10 @@ async fn invite_cancel(home: &Home, json_out: bool, id: &str) -> anyhow::Result<
     if json_out {
         print::json(&json!({ "cancelled": c.id }))?;
     } else {
-        eprintln!("Cancelled invitation {}: its ticket no longer works.", c.id);
+        errln!(
+            "Cancelled invitation {}: its ticket no longer works.",
+            line(&c.id)
+        );
     }
     Ok(())
 }
@@ -83,10 +87,10 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
     if json_out && args.wait {
         // Two JSON lines: the ticket now (it must be handed over before anything can
         // happen), the pairing when it does.
-        println!(
+        outln!(
             "{}",
             json!({ "ticket": inv.ticket, "expires_at": inv.expires_at })
-        );
+        )?;
     } else if json_out {
         print::json(&json!({
             "ticket": inv.ticket,
@@ -95,7 +99,7 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
             "invite_for": inv.invite_for,
         }))?;
     } else {
-        println!("{}", inv.ticket);
+        outln!("{}", inv.ticket)?;
     }
     if !json_out {
         let whom = match inv.invite_for.as_str() {
@@ -103,16 +107,18 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
             "partner-device" => "a new device of your partner's",
             _ => "your partner",
         };
-        eprintln!(
+        errln!(
             "Give this one-time ticket to {whom} and run `duet pair TICKET` there.\nIt works once, until {} (invitation {}; cancel it with `duet invite --cancel {}`).\nTreat it like a password: send it privately.",
-            inv.expires_at, inv.id, inv.id
+            inv.expires_at,
+            line(&inv.id),
+            line(&inv.id)
         );
     }
     if !args.wait {
         return Ok(());
     }
     if !json_out {
-        eprintln!("Waiting for the other device...");
+        errln!("Waiting for the other device...");
     }
     let deadline = Instant::now() + args.expires;
     loop {
@@ -122,11 +128,13 @@ pub(crate) async fn invite(home: &Home, json_out: bool, args: &InviteArgs) -> an
             .find(|p| !before.contains(&p.device_id))
         {
             if json_out {
-                println!("{}", json!({ "paired": p }));
+                outln!("{}", crate::clean::json(json!({ "paired": p }).to_string()))?;
             } else {
-                eprintln!(
+                errln!(
                     "Paired with {} on {}. These words must match the ones shown there:\n  {}\n{COMPARE}",
-                    p.person_name, p.device_name, p.phrase
+                    line(&p.person_name),
+                    line(&p.device_name),
+                    line(&p.phrase)
                 );
             }
             return Ok(());
@@ -156,10 +164,12 @@ pub(crate) async fn pair(home: &Home, json_out: bool, ticket: String) -> anyhow:
     if json_out {
         print::json(&p)?;
     } else {
-        println!("{}", p.phrase);
-        eprintln!(
+        outln!("{}", line(&p.phrase))?;
+        errln!(
             "Joined the journal of {} ({}). These words must match the ones shown there:\n  {}\n{COMPARE}",
-            p.person_name, p.device_name, p.phrase
+            line(&p.person_name),
+            line(&p.device_name),
+            line(&p.phrase)
         );
     }
     Ok(())
@@ -180,7 +190,10 @@ pub(crate) async fn unpair(home: &Home, json_out: bool, id: String) -> anyhow::R
     if json_out {
         print::json(&json!({ "unpaired": id }))?;
     } else {
-        eprintln!("Removed {id}: it no longer syncs with this journal.");
+        errln!(
+            "Removed {}: it no longer syncs with this journal.",
+            line(&id)
+        );
     }
     Ok(())
 }
@@ -201,11 +214,11 @@ pub(crate) async fn sync(home: &Home, json_out: bool, args: &SyncArgs) -> anyhow
     let why = |p: &PeerView| {
         format!(
             "{} on {}{}",
-            p.person_name,
-            p.device_name,
+            line(&p.person_name),
+            line(&p.device_name),
             p.last_error
                 .as_deref()
-                .map(|e| format!(": {e}"))
+                .map(|e| format!(": {}", line(e)))
                 .unwrap_or_default()
         )
     };
@@ -216,15 +229,19 @@ pub(crate) async fn sync(home: &Home, json_out: bool, args: &SyncArgs) -> anyhow
     if json_out {
         print::json(&report)?;
     } else if report.synced.is_empty() && report.unreachable.is_empty() && args.wait {
-        eprintln!("No paired devices: nothing to sync. Invite one with `duet invite`.");
+        errln!("No paired devices: nothing to sync. Invite one with `duet invite`.");
     } else if !args.wait {
-        eprintln!("Syncing with every reachable device in the background.");
+        errln!("Syncing with every reachable device in the background.");
     } else {
         for p in &report.synced {
-            eprintln!("in sync with {} on {}", p.person_name, p.device_name);
+            errln!(
+                "in sync with {} on {}",
+                line(&p.person_name),
+                line(&p.device_name)
+            );
         }
         for p in &report.unreachable {
-            eprintln!("could not reach {}", why(p));
+            errln!("could not reach {}", why(p));
         }
     }
     Ok(ExitCode::SUCCESS)

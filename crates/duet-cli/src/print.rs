@@ -12,32 +12,21 @@ use duet_proto::{
 use jiff::{Timestamp, tz::TimeZone};
 use serde::Serialize;
 
+use crate::clean::{block, line};
+
 const ID: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
 const DIM: Style = Style::new().dimmed();
 const BOLD: Style = Style::new().bold();
 const WARN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Magenta)));
 
-/// The shortest id prefixes (at least 8 digits) that tell the listed ids apart.
-fn short_ids<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut ids: Vec<&str> = ids.collect();
-    let order = {
-        let mut o: Vec<usize> = (0..ids.len()).collect();
-        o.sort_by_key(|&i| ids[i]);
-        o
-    };
-    let sorted: Vec<&str> = order.iter().map(|&i| ids[i]).collect();
-    let common = |a: &str, b: &str| a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
-    let mut out = vec![String::new(); ids.len()];
-    for (pos, &i) in order.iter().enumerate() {
-        let before = pos
-            .checked_sub(1)
-            .map_or(0, |p| common(sorted[p], sorted[pos]));
-        let after = sorted.get(pos + 1).map_or(0, |n| common(sorted[pos], n));
-        let len = (before.max(after) + 1).max(8).min(ids[i].len());
-        out[i] = ids[i][..len].to_owned();
+/// The short ids to show: the daemon's, which are unique among everything an id resolves
+/// to, or (from an older daemon) ones unique among the listed ids.
+fn short_ids<'a>(ids: impl Iterator<Item = &'a str>, given: &[String]) -> Vec<String> {
+    let ids: Vec<&str> = ids.collect();
+    if given.len() == ids.len() {
+        return given.to_vec();
     }
-    ids.clear();
-    out
+    duet_proto::short_ids(ids.iter().copied(), &ids)
 }
 
 fn local(t: Timestamp) -> String {
@@ -48,9 +37,9 @@ fn local(t: Timestamp) -> String {
 
 /// Prints any view as pretty JSON.
 pub(crate) fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let text = crate::clean::json(serde_json::to_string_pretty(value)?);
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
+    writeln!(out, "{text}")?;
     Ok(())
 }
 
@@ -59,7 +48,7 @@ fn out() -> anstream::AutoStream<std::io::Stdout> {
 }
 
 /// Notes as a table: short id, last change, title, author, tags.
-pub(crate) fn notes(items: &[NoteView]) -> anyhow::Result<()> {
+pub(crate) fn notes(items: &[NoteView], short: &[String]) -> anyhow::Result<()> {
     let mut o = out();
     if items.is_empty() {
         writeln!(
@@ -68,20 +57,21 @@ pub(crate) fn notes(items: &[NoteView]) -> anyhow::Result<()> {
         )?;
         return Ok(());
     }
-    let short = short_ids(items.iter().map(|n| n.id.as_str()));
+    let short = short_ids(items.iter().map(|n| n.id.as_str()), short);
     for (n, id) in items.iter().zip(short) {
         let tags = if n.tags.is_empty() {
             String::new()
         } else {
-            format!(" {DIM}#{}{DIM:#}", n.tags.join(" #"))
+            format!(" {DIM}#{}{DIM:#}", line(&n.tags.join(" #")))
         };
         let conflict = if n.conflicts.is_empty() { "" } else { " (!)" };
         writeln!(
             o,
-            "{ID}{id}{ID:#}  {DIM}{}{DIM:#}  {BOLD}{}{BOLD:#}{conflict}  {DIM}by {}{DIM:#}{tags}",
+            "{ID}{}{ID:#}  {DIM}{}{DIM:#}  {BOLD}{}{BOLD:#}{conflict}  {DIM}by {}{DIM:#}{tags}",
+            line(&id),
             local(n.updated_at),
-            n.title,
-            n.author
+            line(&n.title),
+            line(&n.author)
         )?;
     }
     Ok(())
@@ -90,41 +80,41 @@ pub(crate) fn notes(items: &[NoteView]) -> anyhow::Result<()> {
 /// One note in full.
 pub(crate) fn note(n: &NoteView) -> anyhow::Result<()> {
     let mut o = out();
-    writeln!(o, "{BOLD}{}{BOLD:#}", n.title)?;
-    writeln!(o, "{DIM}id{DIM:#}       {ID}{}{ID:#}", n.id)?;
+    writeln!(o, "{BOLD}{}{BOLD:#}", line(&n.title))?;
+    writeln!(o, "{DIM}id{DIM:#}       {ID}{}{ID:#}", line(&n.id))?;
     writeln!(
         o,
         "{DIM}by{DIM:#}       {} on {}, changed {}",
-        n.author,
+        line(&n.author),
         local(n.created_at),
         local(n.updated_at)
     )?;
     if !n.tags.is_empty() {
-        writeln!(o, "{DIM}tags{DIM:#}     #{}", n.tags.join(" #"))?;
+        writeln!(o, "{DIM}tags{DIM:#}     #{}", line(&n.tags.join(" #")))?;
     }
     if let Some(d) = n.deleted_at {
         writeln!(
             o,
             "{WARN}in the trash since {}{WARN:#} (restore with `duet note restore {}`)",
             local(d),
-            n.id
+            line(&n.id)
         )?;
     }
     for c in &n.conflicts {
         writeln!(
             o,
             "{WARN}the {} was also changed concurrently to: {}{WARN:#}",
-            c.field,
+            line(&c.field),
             c.other_values
                 .iter()
-                .map(|v| format!("{v:?}"))
+                .map(|v| format!("\"{}\"", line(v)))
                 .collect::<Vec<_>>()
                 .join(", ")
         )?;
     }
     if !n.body.is_empty() {
         writeln!(o)?;
-        write!(o, "{}", n.body)?;
+        write!(o, "{}", block(&n.body))?;
         if !n.body.ends_with('\n') {
             writeln!(o)?;
         }
@@ -133,20 +123,21 @@ pub(crate) fn note(n: &NoteView) -> anyhow::Result<()> {
 }
 
 /// The trash, most recent first.
-pub(crate) fn trash(items: &[TrashItemView]) -> anyhow::Result<()> {
+pub(crate) fn trash(items: &[TrashItemView], short: &[String]) -> anyhow::Result<()> {
     let mut o = out();
     if items.is_empty() {
         writeln!(o, "{DIM}The trash is empty.{DIM:#}")?;
         return Ok(());
     }
-    let short = short_ids(items.iter().map(|n| n.id.as_str()));
+    let short = short_ids(items.iter().map(|n| n.id.as_str()), short);
     for (t, id) in items.iter().zip(short) {
         writeln!(
             o,
-            "{ID}{id}{ID:#}  {DIM}deleted {}{DIM:#}  {} {BOLD}{}{BOLD:#}",
+            "{ID}{}{ID:#}  {DIM}deleted {}{DIM:#}  {} {BOLD}{}{BOLD:#}",
+            line(&id),
             local(t.deleted_at),
-            t.kind,
-            t.title
+            line(&t.kind),
+            line(&t.title)
         )?;
     }
     Ok(())
@@ -171,19 +162,19 @@ pub(crate) fn checkins(items: &[CheckinView]) -> anyhow::Result<()> {
             o,
             "{BOLD}{}{BOLD:#}  {}  {mood}{}",
             local(c.created_at),
-            c.author,
+            line(&c.author),
             if c.feelings.is_empty() {
                 String::new()
             } else {
-                format!("  feeling {}", c.feelings.join(", "))
+                format!("  feeling {}", line(&c.feelings.join(", ")))
             }
         )?;
         for a in &c.answers {
             let q = a.prompt.as_deref().unwrap_or(&a.prompt_id);
-            writeln!(o, "  {DIM}{q}{DIM:#} {}", a.text)?;
+            writeln!(o, "  {DIM}{}{DIM:#} {}", line(q), line(&a.text))?;
         }
         if let Some(n) = &c.need {
-            writeln!(o, "  {DIM}needs:{DIM:#} {n}")?;
+            writeln!(o, "  {DIM}needs:{DIM:#} {}", line(n))?;
         }
     }
     Ok(())
@@ -196,13 +187,16 @@ fn boundary_line(b: &BoundaryView, id: &str) -> String {
         (_, false) => format!("{WARN}not yet acknowledged{WARN:#}"),
     };
     format!(
-        "{ID}{id}{ID:#}  {BOLD}{}{BOLD:#}  {DIM}by {} (rev {}){DIM:#}  {state}",
-        b.text, b.author, b.revision
+        "{ID}{}{ID:#}  {BOLD}{}{BOLD:#}  {DIM}by {} (rev {}){DIM:#}  {state}",
+        line(id),
+        line(&b.text),
+        line(&b.author),
+        b.revision
     )
 }
 
 /// Boundaries, oldest first.
-pub(crate) fn boundaries(items: &[BoundaryView]) -> anyhow::Result<()> {
+pub(crate) fn boundaries(items: &[BoundaryView], short: &[String]) -> anyhow::Result<()> {
     let mut o = out();
     if items.is_empty() {
         writeln!(
@@ -211,7 +205,7 @@ pub(crate) fn boundaries(items: &[BoundaryView]) -> anyhow::Result<()> {
         )?;
         return Ok(());
     }
-    let short = short_ids(items.iter().map(|b| b.id.as_str()));
+    let short = short_ids(items.iter().map(|b| b.id.as_str()), short);
     for (b, id) in items.iter().zip(short) {
         writeln!(o, "{}", boundary_line(b, &id))?;
     }
@@ -228,7 +222,7 @@ pub(crate) fn boundary(b: &BoundaryView) -> anyhow::Result<()> {
         } else {
             r.acks
                 .iter()
-                .map(|a| format!("acknowledged by {} on {}", a.by, local(a.at)))
+                .map(|a| format!("acknowledged by {} on {}", line(&a.by), local(a.at)))
                 .collect::<Vec<_>>()
                 .join("; ")
         };
@@ -237,7 +231,7 @@ pub(crate) fn boundary(b: &BoundaryView) -> anyhow::Result<()> {
             "  {DIM}rev {} · {} · {acks}{DIM:#}\n    {}",
             r.revision,
             local(r.at),
-            r.text
+            line(&r.text)
         )?;
     }
     if let Some(t) = b.retired_at {
@@ -251,14 +245,16 @@ pub(crate) fn prompts(deck: &PromptDeck) -> anyhow::Result<()> {
     let mut o = out();
     writeln!(o, "{BOLD}Today{BOLD:#}")?;
     for p in &deck.today {
-        writeln!(o, "  {ID}{}{ID:#}  {}", p.id, p.text)?;
+        writeln!(o, "  {ID}{}{ID:#}  {}", line(&p.id), line(&p.text))?;
     }
     writeln!(o, "{BOLD}The deck{BOLD:#}")?;
     for p in &deck.all {
         writeln!(
             o,
             "  {ID}{}{ID:#}  {DIM}{:?}{DIM:#}  {}",
-            p.id, p.kind, p.text
+            line(&p.id),
+            p.kind,
+            line(&p.text)
         )?;
     }
     Ok(())
@@ -284,19 +280,19 @@ pub(crate) fn peers(items: &[duet_proto::PeerView]) -> anyhow::Result<()> {
         writeln!(
             o,
             "{BOLD}{}{BOLD:#} on {}  {ID}{}{ID:#}  {state}\n  {DIM}last seen {} · last synced {} · phrase: {}{DIM:#}",
-            p.person_name,
-            p.device_name,
-            &p.device_id[..p.device_id.len().min(12)],
+            line(&p.person_name),
+            line(&p.device_name),
+            line(p.device_id.get(..12).unwrap_or(&p.device_id)),
             when(p.last_seen),
             when(p.last_synced),
-            p.phrase
+            line(&p.phrase)
         )?;
         if let (false, Some(e)) = (p.connected, &p.last_error) {
-            writeln!(o, "  {DIM}last error: {e}{DIM:#}")?;
+            writeln!(o, "  {DIM}last error: {}{DIM:#}", line(e))?;
         }
         if let Some(at) = p.added_at {
             let by = p.added_by.as_deref().unwrap_or("someone");
-            writeln!(o, "  {DIM}added by {by} on {}{DIM:#}", local(at))?;
+            writeln!(o, "  {DIM}added by {} on {}{DIM:#}", line(by), local(at))?;
         }
     }
     Ok(())
@@ -311,16 +307,22 @@ pub(crate) fn invitations(items: &[duet_proto::InvitationView]) -> anyhow::Resul
     }
     for i in items {
         let detail = match (i.state.as_str(), &i.detail) {
-            ("used", Some(by)) => format!(" by endpoint {}", &by[..by.len().min(10)]),
-            ("cancelled", Some(why)) => format!(": {why}"),
+            ("used", Some(by)) => {
+                let short = by
+                    .char_indices()
+                    .nth(10)
+                    .map_or(by.as_str(), |(i, _)| &by[..i]);
+                format!(" by endpoint {}", line(short))
+            }
+            ("cancelled", Some(why)) => format!(": {}", line(why)),
             _ => String::new(),
         };
         writeln!(
             o,
             "{ID}{}{ID:#}  for {}  {}{detail}\n  {DIM}made {} · until {} · {} attempt(s){DIM:#}",
-            i.id,
-            i.invite_for,
-            i.state,
+            line(&i.id),
+            line(&i.invite_for),
+            line(&i.state),
             local(i.created_at),
             local(i.expires_at),
             i.attempts
@@ -333,15 +335,15 @@ pub(crate) fn invitations(items: &[duet_proto::InvitationView]) -> anyhow::Resul
 pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
     let mut o = out();
     let name = match (&s.person_name, &s.device_name) {
-        (Some(p), Some(d)) => format!("{p} on {d}"),
+        (Some(p), Some(d)) => format!("{} on {}", line(p), line(d)),
         _ => "(locked)".to_owned(),
     };
     writeln!(o, "{BOLD}device{BOLD:#}    {name}")?;
     if let Some(id) = &s.device_id {
-        writeln!(o, "{DIM}device id{DIM:#} {id}")?;
+        writeln!(o, "{DIM}device id{DIM:#} {}", line(id))?;
     }
-    writeln!(o, "{BOLD}journal{BOLD:#}   {}", s.journal_id)?;
-    writeln!(o, "{BOLD}home{BOLD:#}      {}", s.home)?;
+    writeln!(o, "{BOLD}journal{BOLD:#}   {}", line(&s.journal_id))?;
+    writeln!(o, "{BOLD}home{BOLD:#}      {}", line(&s.home))?;
     if s.locked {
         writeln!(
             o,
@@ -359,32 +361,38 @@ pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
         writeln!(o, "{BOLD}members{BOLD:#}")?;
         for m in &s.members {
             let me = if m.is_self { " (this device)" } else { "" };
-            writeln!(o, "  {} on {}{me}", m.person_name, m.device_name)?;
+            writeln!(
+                o,
+                "  {} on {}{me}",
+                line(&m.person_name),
+                line(&m.device_name)
+            )?;
         }
     }
     if let Some(why) = &s.shut_out {
-        writeln!(o, "{WARN}not admitted{WARN:#} {why}")?;
+        writeln!(o, "{WARN}not admitted{WARN:#} {}", line(why))?;
     }
     for c in &s.device_changes {
         let by = c.by.as_deref().unwrap_or("someone");
         let whose = if c.by.as_deref() == Some(c.person_name.as_str()) {
             String::new()
         } else {
-            format!(" of {}'s", c.person_name)
+            format!(" of {}'s", line(&c.person_name))
         };
         writeln!(
             o,
-            "{BOLD}devices{BOLD:#}   {by} {} a device{whose}: {} ({})",
-            c.action,
-            c.device_name,
+            "{BOLD}devices{BOLD:#}   {} {} a device{whose}: {} ({})",
+            line(by),
+            line(&c.action),
+            line(&c.device_name),
             local(c.at)
         )?;
     }
     if let Some(ep) = &s.endpoint_id {
-        writeln!(o, "{BOLD}network{BOLD:#}   endpoint {ep}")?;
+        writeln!(o, "{BOLD}network{BOLD:#}   endpoint {}", line(ep))?;
     }
     if let Some(e) = &s.network_error {
-        writeln!(o, "{WARN}network{WARN:#}   not running: {e}")?;
+        writeln!(o, "{WARN}network{WARN:#}   not running: {}", line(e))?;
     }
     for p in &s.peers {
         let state = match (p.connected, p.in_sync) {
@@ -392,7 +400,12 @@ pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
             (true, false) => "connected, syncing",
             (false, _) => "not connected",
         };
-        writeln!(o, "  {} on {}: {state}", p.person_name, p.device_name)?;
+        writeln!(
+            o,
+            "  {} on {}: {state}",
+            line(&p.person_name),
+            line(&p.device_name)
+        )?;
     }
     if s.unsynced {
         writeln!(
@@ -405,18 +418,38 @@ pub(crate) fn status(s: &StatusView) -> anyhow::Result<()> {
         "{BOLD}daemon{BOLD:#}    pid {}, up {}, version {}",
         s.pid,
         uptime(s.uptime_secs),
-        s.daemon_version
+        line(&s.daemon_version)
     )?;
     Ok(())
 }
 
-/// Seconds as a short human duration.
+/// Seconds as a short human duration in its two largest units, truncated: `5s`, `1m5s`,
+/// `2h1m`, `3d4h`. jiff balances and prints the span; only the choice of units is ours.
 pub(crate) fn uptime(secs: u64) -> String {
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m{}s", secs / 60, secs % 60),
-        3600..86400 => format!("{}h{}m", secs / 3600, (secs % 3600) / 60),
-        _ => format!("{}d{}h", secs / 86400, (secs % 86400) / 3600),
+    use jiff::fmt::friendly::{Designator, Spacing, SpanPrinter};
+    use jiff::{RoundMode, SpanRound, Unit};
+    let smallest = match secs {
+        0..3600 => Unit::Second,
+        3600..86400 => Unit::Minute,
+        _ => Unit::Hour,
+    };
+    let span = jiff::Span::new()
+        .try_seconds(i64::try_from(secs).unwrap_or(i64::MAX))
+        .and_then(|s| {
+            s.round(
+                SpanRound::new()
+                    .largest(Unit::Day)
+                    .smallest(smallest)
+                    .mode(RoundMode::Trunc)
+                    .days_are_24_hours(),
+            )
+        });
+    match span {
+        Ok(span) => SpanPrinter::new()
+            .designator(Designator::Compact)
+            .spacing(Spacing::None)
+            .span_to_string(&span),
+        Err(_) => format!("{secs}s"),
     }
 }
 
@@ -425,16 +458,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_ids_are_unique_and_at_least_eight() {
-        let ids = ["0123456789a1", "0123456789b2", "fedcba987654"];
-        let s = short_ids(ids.iter().copied());
-        assert_eq!(s, vec!["0123456789a", "0123456789b", "fedcba98"]);
-    }
-
-    #[test]
     fn uptime_reads_well() {
         assert_eq!(uptime(5), "5s");
         assert_eq!(uptime(65), "1m5s");
         assert_eq!(uptime(7300), "2h1m");
+        assert_eq!(uptime(0), "0s");
+        assert_eq!(uptime(3600), "1h");
+        assert_eq!(uptime(90061), "1d1h");
     }
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::args::{
     BoundaryCommand, CheckinArgs, CheckinCommand, Cli, Command, DaemonCommand, NoteCommand,
 };
+use crate::clean::{errln, line, outln};
 use crate::connect::{call, runtime};
 use crate::{daemon_ctl, input, print};
 
@@ -31,11 +32,21 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Commands that need no home.
     match &cli.command {
         Command::Completions { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "duet", &mut std::io::stdout());
+            // Into a buffer first: clap_complete panics when its writer fails, and a closed
+            // pipe (`duet completions zsh | head`) must end quietly.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "duet", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout(), &script)?;
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+        Command::Man { dir: None } => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            std::io::Write::write_all(&mut std::io::stdout(), &page)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Man { dir: Some(dir) } => {
+            daemon_ctl::man_pages(dir)?;
             return Ok(ExitCode::SUCCESS);
         }
         Command::Demo(args) => return crate::demo::run(args.keep).map(|()| ExitCode::SUCCESS),
@@ -68,8 +79,8 @@ fn run_rest(ctx: Ctx, command: Command) -> anyhow::Result<ExitCode> {
         if ctx.json {
             print::json(&json!({ "journal_id": journal_id, "home": ctx.home.root() }))?;
         } else {
-            println!("{journal_id}");
-            eprintln!(
+            outln!("{journal_id}")?;
+            errln!(
                 "Created a journal in {}. Next: `duet daemon start`.",
                 ctx.home.root().display()
             );
@@ -94,7 +105,7 @@ async fn run_async(ctx: &Ctx, command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Unlock(args) => {
             daemon_ctl::unlock(&ctx.home, &args).await?;
-            eprintln!("Unlocked.");
+            errln!("Unlocked.");
         }
         Command::Note(n) => note(ctx, n).await?,
         Command::Trash => {
@@ -104,7 +115,7 @@ async fn run_async(ctx: &Ctx, command: Command) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 print::json(&l.items)?;
             } else {
-                print::trash(&l.items)?;
+                print::trash(&l.items, &l.short_ids)?;
             }
         }
         Command::Checkin(c) => checkin(ctx, c).await?,
@@ -131,7 +142,7 @@ async fn run_async(ctx: &Ctx, command: Command) -> anyhow::Result<ExitCode> {
         Command::Init(_)
         | Command::Passphrase(_)
         | Command::Completions { .. }
-        | Command::Man
+        | Command::Man { .. }
         | Command::Demo(_) => {
             bail!("internal error: command dispatched twice")
         }
@@ -146,14 +157,14 @@ async fn daemon(ctx: &Ctx, d: DaemonCommand) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 print::json(&json!({ "running": true, "pid": pid }))?;
             } else {
-                eprintln!("duetd started (pid {pid})");
+                errln!("duetd started (pid {pid})");
             }
         }
         DaemonCommand::Stop => match daemon_ctl::stop(&ctx.home).await? {
             Some(pid) if ctx.json => print::json(&json!({ "stopped": true, "pid": pid }))?,
-            Some(pid) => eprintln!("duetd stopped (pid {pid})"),
+            Some(pid) => errln!("duetd stopped (pid {pid})"),
             None if ctx.json => print::json(&json!({ "stopped": false }))?,
-            None => eprintln!("duetd is not running"),
+            None => errln!("duetd is not running"),
         },
         DaemonCommand::Status => match daemon_ctl::status(&ctx.home).await? {
             Some(s) => {
@@ -167,18 +178,18 @@ async fn daemon(ctx: &Ctx, d: DaemonCommand) -> anyhow::Result<ExitCode> {
                     }))?;
                 } else {
                     let locked = if s.locked { ", locked" } else { "" };
-                    println!(
+                    outln!(
                         "duetd is running (pid {}, up {}{locked})",
                         s.pid,
                         print::uptime(s.uptime_secs)
-                    );
+                    )?;
                 }
             }
             None => {
                 if ctx.json {
                     print::json(&json!({ "running": false }))?;
                 } else {
-                    println!("duetd is not running");
+                    outln!("duetd is not running")?;
                 }
                 return Ok(ExitCode::FAILURE);
             }
@@ -195,7 +206,7 @@ fn print_created(ctx: &Ctx, response: Response, what: &str) -> anyhow::Result<()
     if ctx.json {
         print::json(&c)?;
     } else {
-        println!("{}", c.id);
+        outln!("{}", line(&c.id))?;
     }
     Ok(())
 }
@@ -220,7 +231,7 @@ async fn note(ctx: &Ctx, n: NoteCommand) -> anyhow::Result<()> {
             if ctx.json {
                 print::json(&l.items)?;
             } else {
-                print::notes(&l.items)?;
+                print::notes(&l.items, &l.short_ids)?;
             }
         }
         NoteCommand::Show { id } => {
@@ -244,8 +255,10 @@ async fn note(ctx: &Ctx, n: NoteCommand) -> anyhow::Result<()> {
             untags,
         } => {
             let body = match (body, body_file, append) {
-                (Some(b), _, _) => Some(BodyEdit::Replace(b)),
-                (_, Some(f), _) => Some(BodyEdit::Replace(input::read_body_file(&f)?)),
+                (Some(b), _, _) => Some(BodyEdit::Replace(input::check_size(input::body_arg(b)?)?)),
+                (_, Some(f), _) => Some(BodyEdit::Replace(input::check_size(
+                    input::read_body_file(&f)?,
+                )?)),
                 (_, _, Some(a)) => Some(BodyEdit::Append(a)),
                 _ => None,
             };
@@ -269,7 +282,7 @@ async fn note(ctx: &Ctx, n: NoteCommand) -> anyhow::Result<()> {
             if ctx.json {
                 print::json(&v)?;
             } else {
-                eprintln!("Updated note {}.", v.id);
+                errln!("Updated note {}.", line(&v.id));
             }
         }
         NoteCommand::Rm { id } => {
@@ -279,9 +292,10 @@ async fn note(ctx: &Ctx, n: NoteCommand) -> anyhow::Result<()> {
             if ctx.json {
                 print::json(&v)?;
             } else {
-                eprintln!(
+                errln!(
                     "Moved note {} to the trash; `duet note restore {}` brings it back.",
-                    v.id, v.id
+                    line(&v.id),
+                    line(&v.id)
                 );
             }
         }
@@ -293,7 +307,7 @@ async fn note(ctx: &Ctx, n: NoteCommand) -> anyhow::Result<()> {
             if ctx.json {
                 print::json(&v)?;
             } else {
-                eprintln!("Restored note {}.", v.id);
+                errln!("Restored note {}.", line(&v.id));
             }
         }
     }
@@ -364,7 +378,7 @@ async fn boundary(ctx: &Ctx, b: BoundaryCommand) -> anyhow::Result<()> {
             return if ctx.json {
                 print::json(&l.items)
             } else {
-                print::boundaries(&l.items)
+                print::boundaries(&l.items, &l.short_ids)
             };
         }
         BoundaryCommand::Show { id } => (Request::BoundaryShow(EntryRef { id }), None),
@@ -386,7 +400,7 @@ async fn boundary(ctx: &Ctx, b: BoundaryCommand) -> anyhow::Result<()> {
         (true, _) => print::json(&v),
         (false, None) => print::boundary(&v),
         (false, Some(verb)) => {
-            eprintln!("{verb} boundary {}.", v.id);
+            errln!("{verb} boundary {}.", line(&v.id));
             Ok(())
         }
     }

@@ -17,8 +17,8 @@ use crate::keys::PassphraseAction;
 #[derive(Debug, Parser)]
 #[command(name = "duetd", version)]
 pub(crate) struct Args {
-    /// The duet home directory.
-    #[arg(long, global = true, env = "DUET_HOME", value_name = "DIR")]
+    /// The duet home directory [env: DUET_HOME; an empty value counts as unset]
+    #[arg(long, global = true, value_name = "DIR")]
     home: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -110,6 +110,13 @@ enum Command {
         #[command(flatten)]
         net: NetArgs,
     },
+    /// Print duetd's man page, or write it and one per subcommand into DIR (run by `duet man
+    /// --dir`).
+    Man {
+        /// Write duetd.1 and duetd-SUBCOMMAND.1 here instead of printing duetd.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Set, change or remove the device key's passphrase (run by `duet passphrase`).
     Passphrase {
         /// set, change or remove.
@@ -130,20 +137,51 @@ enum Command {
 /// What opens a backup.
 #[derive(Debug, clap::Args)]
 struct OpenArgs {
-    /// An age identity file that can open the backup [default: this home's device key].
-    #[arg(long, value_name = "FILE", conflicts_with = "passphrase_file")]
+    /// An age identity file that can open the backup, plain or passphrase-protected
+    /// [default: this home's device key].
+    #[arg(long, value_name = "FILE")]
     identity: Option<PathBuf>,
-    /// The backup's passphrase: the first line of this file.
+    /// The first line of this file is the backup's passphrase; with --identity, the
+    /// passphrase of that key file instead.
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    /// Read the passphrase of the key file (--identity, or this home's device key) from the
+    /// first line of standard input (how `duet` hands over a typed one).
+    #[arg(long, conflicts_with = "passphrase_file")]
+    identity_passphrase_stdin: bool,
 }
 
 impl OpenArgs {
     fn open_with(self) -> OpenWith {
+        let key_passphrase = |file: Option<PathBuf>| match (self.identity_passphrase_stdin, file) {
+            (true, _) => Passphrase::Stdin,
+            (false, Some(f)) => Passphrase::File(f),
+            (false, None) => Passphrase::None,
+        };
         match (self.identity, self.passphrase_file) {
-            (Some(id), _) => OpenWith::Identity(id),
+            (Some(id), file) => OpenWith::Identity(id, key_passphrase(file)),
             (None, Some(f)) => OpenWith::Passphrase(Passphrase::File(f)),
-            (None, None) => OpenWith::HomeKey,
+            (None, None) => OpenWith::HomeKey(key_passphrase(None)),
+        }
+    }
+}
+
+/// duetd's man pages, from the same clap definition as its `--help`.
+fn man(dir: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let cmd = Args::command();
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(cmd, dir)
+                .with_context(|| format!("cannot write man pages into {}", dir.display()))
+        }
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut page)?;
+            std::io::Write::write_all(&mut std::io::stdout(), &page)?;
+            Ok(())
         }
     }
 }
@@ -154,8 +192,13 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(Command::Man { dir }) = args.command {
+        // Needs no home.
+        return man(dir.as_deref());
+    }
     let home = Home::resolve(args.home)?;
     match args.command.unwrap_or(Command::Run) {
+        Command::Man { dir } => man(dir.as_deref()),
         Command::Run => {
             crate::logging::init();
             let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -8,11 +8,14 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{Context, bail};
+use base64::Engine as _;
 use duet_backup::{BackupError, FORMAT_VERSION, Manifest, Opener, Sealer};
 use duet_crypto::age::x25519;
-use duet_crypto::{DeviceKey, KeyError, KeyFileKind, SecretString};
+use duet_crypto::{DeviceKey, KeyError, SecretString};
 use duet_journal::Journal;
-use duet_proto::{BackupCreate, BackupView, ErrorCode, Home, RestoreView, WireError};
+use duet_proto::{
+    BackupCreate, BackupView, ErrorCode, Home, Response, RestoreView, SealedBackup, WireError,
+};
 use jiff::Timestamp;
 
 use crate::engine::{Engine, EngineError};
@@ -41,13 +44,15 @@ fn view(path: &Path, manifest: &Manifest, size: u64, passphrase: bool) -> Backup
 }
 
 /// `backup create`: one consistent snapshot (a single engine read, so every write queued
-/// before it is in and none after), then encryption and the atomic write off the engine
-/// thread, so concurrent writes carry on while the file is written.
+/// before it is in and none after), then encryption off the engine thread, so concurrent
+/// writes carry on meanwhile. With `deliver` (today's CLI) the sealed bytes go back to the
+/// client, which writes the file in the user's own view of the file system; without it (an
+/// older client) the daemon writes the file itself, never inside its home.
 pub(crate) async fn create(
     daemon: &Daemon,
     engine: &Engine,
     req: BackupCreate,
-) -> Result<BackupView, WireError> {
+) -> Result<Response, WireError> {
     let invalid = |m: String| WireError::new(ErrorCode::InvalidInput, m);
     let path = PathBuf::from(&req.path);
     if !path.is_absolute() {
@@ -56,6 +61,13 @@ pub(crate) async fn create(
             req.path
         )));
     }
+    if !req.deliver && daemon.home().contains(&path) {
+        return Err(invalid(format!(
+            "{} is inside the duet home; choose a path outside it",
+            req.path
+        )));
+    }
+    let deliver = req.deliver;
     let by_passphrase = req.passphrase.is_some();
     let sealer = match req.passphrase {
         Some(_) if !req.recipients.is_empty() => {
@@ -102,14 +114,24 @@ pub(crate) async fn create(
     tokio::task::spawn_blocking(move || {
         let (sealed, manifest) = duet_backup::seal(manifest, &document, &sealer)
             .map_err(|e| WireError::new(ErrorCode::Internal, e.to_string()))?;
-        duet_backup::write_private_atomic(&path, &sealed).map_err(|e| {
-            WireError::new(
-                ErrorCode::Storage,
-                format!("cannot write {}: {e}", path.display()),
-            )
-        })?;
+        let backup = view(&path, &manifest, sealed.len() as u64, by_passphrase);
+        if deliver {
+            tracing::info!(bytes = sealed.len(), "backup sealed for the client");
+            return Ok(Response::BackupSealed(SealedBackup {
+                backup,
+                sealed_base64: base64::engine::general_purpose::STANDARD.encode(&sealed),
+            }));
+        }
+        duet_proto::write_private_atomic(&path, &sealed, duet_proto::Overwrite::Replace).map_err(
+            |e| {
+                WireError::new(
+                    ErrorCode::Storage,
+                    format!("cannot write {}: {e}", path.display()),
+                )
+            },
+        )?;
         tracing::info!(bytes = sealed.len(), "backup written");
-        Ok(view(&path, &manifest, sealed.len() as u64, by_passphrase))
+        Ok(Response::BackupCreated(backup))
     })
     .await
     .map_err(|e| WireError::new(ErrorCode::Internal, format!("backup task failed: {e}")))?
@@ -118,22 +140,36 @@ pub(crate) async fn create(
 /// What opens a backup offline.
 #[derive(Debug, Clone)]
 pub enum OpenWith {
-    /// An age identity file (plain, as `age-keygen` writes).
-    Identity(PathBuf),
+    /// An age identity file (plain, as `age-keygen` writes, or protected by a passphrase, as
+    /// `duet init` writes with one), and where that key's passphrase comes from.
+    Identity(PathBuf, Passphrase),
     /// The first line of a file, or of stdin, is the backup's passphrase.
     Passphrase(Passphrase),
-    /// The home's own device key (it must be a plain key file).
-    HomeKey,
+    /// The home's own device key, and where its passphrase comes from if it has one.
+    HomeKey(Passphrase),
 }
 
-fn read_identity(path: &Path) -> anyhow::Result<Vec<x25519::Identity>> {
-    match DeviceKey::read(path, None) {
+/// A key file needs a passphrase and none was given. `duetd` exits with
+/// [`NEEDS_PASSPHRASE_EXIT`] for it, so `duet` can ask on the terminal and try again.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{0} is protected by a passphrase: give it with --passphrase-file FILE (next to --identity), or run on a terminal to be asked"
+)]
+pub struct NeedsKeyPassphrase(pub String);
+
+/// `duetd`'s exit code when a key file needs a passphrase that was not given.
+pub const NEEDS_PASSPHRASE_EXIT: u8 = 3;
+
+fn read_identity(path: &Path, passphrase: &Passphrase) -> anyhow::Result<Vec<x25519::Identity>> {
+    let secret = read_passphrase(passphrase)?;
+    match DeviceKey::read(path, secret.as_ref()) {
         Ok(k) => Ok(vec![k.identity().clone()]),
-        Err(KeyError::NeedsPassphrase) => bail!(
-            "{} is protected by a passphrase; decrypt it first (`age -d -o plain.key {}`) or use a backup made to a passphrase",
-            path.display(),
-            path.display()
-        ),
+        Err(KeyError::NeedsPassphrase) => {
+            Err(NeedsKeyPassphrase(path.display().to_string()).into())
+        }
+        Err(KeyError::WrongPassphrase) => {
+            bail!("wrong passphrase for {}", path.display())
+        }
         Err(KeyError::NotAKeyFile { .. }) => {
             bail!("{} is not an age identity file", path.display())
         }
@@ -153,8 +189,8 @@ fn open_backup(
     let identities;
     let passphrase;
     let opener = match with {
-        OpenWith::Identity(p) => {
-            identities = read_identity(p)?;
+        OpenWith::Identity(p, key_passphrase) => {
+            identities = read_identity(p, key_passphrase)?;
             Opener::Identities(&identities)
         }
         OpenWith::Passphrase(source) => {
@@ -162,26 +198,21 @@ fn open_backup(
                 read_passphrase(source)?.ok_or_else(|| anyhow::anyhow!("no passphrase given"))?;
             Opener::Passphrase(&passphrase)
         }
-        OpenWith::HomeKey => {
+        OpenWith::HomeKey(key_passphrase) => {
             if !home.is_initialised() {
                 bail!(
                     "no device key in {} to open the backup with: pass --identity FILE or --passphrase-file FILE",
                     home.root().display()
                 );
             }
-            if DeviceKey::file_kind(&home.device_key())? == KeyFileKind::Passphrase {
-                bail!(
-                    "this device's key is protected by a passphrase: pass --identity FILE or --passphrase-file FILE"
-                );
-            }
-            identities = read_identity(&home.device_key())?;
+            identities = read_identity(&home.device_key(), key_passphrase)?;
             Opener::Identities(&identities)
         }
     };
     let by_passphrase = matches!(opener, Opener::Passphrase(_));
     let backup = duet_backup::open(&sealed, &opener).map_err(|e| match e {
         // The default identity was not enough: say which flags would help.
-        BackupError::WrongIdentity if matches!(with, OpenWith::HomeKey) => anyhow::anyhow!(
+        BackupError::WrongIdentity if matches!(with, OpenWith::HomeKey(_)) => anyhow::anyhow!(
             "this device's key cannot open this backup: pass --identity FILE or --passphrase-file FILE"
         ),
         other => anyhow::anyhow!("{}: {other}", file.display()),

@@ -72,9 +72,18 @@ impl Config {
             path: path.display().to_string(),
             source,
         })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.display().to_string(),
-            message: e.message().to_owned(),
+        toml::from_str(&text).map_err(|e| {
+            // `path:line:column: message`, as compilers say it, so an editor can jump there.
+            let at = e.span().map_or(String::new(), |span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!(":{line}:{column}")
+            });
+            ConfigError::Parse {
+                path: format!("{}{at}", path.display()),
+                message: e.message().trim().to_owned(),
+            }
         })
     }
 

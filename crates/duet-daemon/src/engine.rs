@@ -29,8 +29,10 @@ pub enum EngineError {
     /// The journal refused the operation; nothing changed.
     #[error(transparent)]
     Journal(#[from] JournalError),
-    /// The change could not be made durable; it was rolled back.
-    #[error("the change could not be saved, nothing was changed: {0}")]
+    /// The change could not be made durable; it was rolled back in memory. The store's own
+    /// transaction was not committed, but nothing is claimed about the file: a failing disk
+    /// may have changed it anyway.
+    #[error("the change could not be saved and was not applied: {0}")]
     Storage(String),
     /// The operation panicked (a bug, e.g. inside automerge on a peer's message). The
     /// document was reloaded from the store, so nothing of the batch it ran in was kept.

@@ -160,7 +160,7 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
                     detail: i.detail,
                 })
                 .collect();
-            return Ok(Response::Invitations(Listing { items }));
+            return Ok(Response::Invitations(Listing::new(items)));
         }
         Request::InviteCancel(r) => {
             let sync = daemon.sync().await?;
@@ -195,7 +195,7 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
             {
                 enrich_peers(&mut items, &added);
             }
-            return Ok(Response::Peers(Listing { items }));
+            return Ok(Response::Peers(Listing::new(items)));
         }
         Request::Unpair(r) => {
             let engine = daemon.engine().await?;
@@ -265,9 +265,13 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
             .await
             .map(created),
         Request::NoteList(l) => engine
-            .read(move |j| Ok(j.notes(l.tag.as_deref())))
+            .read(move |j| {
+                let items = j.notes(l.tag.as_deref());
+                let short_ids = j.short_note_ids(items.iter().map(|n| n.id.as_str()));
+                Ok(Listing { items, short_ids })
+            })
             .await
-            .map(|items| Response::Notes(Listing { items })),
+            .map(Response::Notes),
         Request::NoteShow(r) => engine
             .read(move |j| j.note(&j.resolve_note(&r.id)?))
             .await
@@ -296,9 +300,13 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
             .await
             .map(Response::Note),
         Request::Trash => engine
-            .read(|j| Ok(j.trash()))
+            .read(|j| {
+                let items = j.trash();
+                let short_ids = j.short_note_ids(items.iter().map(|t| t.id.as_str()));
+                Ok(Listing { items, short_ids })
+            })
             .await
-            .map(|items| Response::Trash(Listing { items })),
+            .map(Response::Trash),
         Request::CheckinAdd(c) => engine
             .write(move |j, now| j.add_checkin(&c, now))
             .await
@@ -306,15 +314,19 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
         Request::CheckinList(l) => engine
             .read(move |j| Ok(j.checkins(l.since)))
             .await
-            .map(|items| Response::Checkins(Listing { items })),
+            .map(|items| Response::Checkins(Listing::new(items))),
         Request::BoundaryAdd(b) => engine
             .write(move |j, now| j.add_boundary(&b.text, now))
             .await
             .map(created),
         Request::BoundaryList(l) => engine
-            .read(move |j| Ok(j.boundaries(l.include_retired)))
+            .read(move |j| {
+                let items = j.boundaries(l.include_retired);
+                let short_ids = j.short_boundary_ids(items.iter().map(|b| b.id.as_str()));
+                Ok(Listing { items, short_ids })
+            })
             .await
-            .map(|items| Response::Boundaries(Listing { items })),
+            .map(Response::Boundaries),
         Request::BoundaryShow(r) => engine
             .read(move |j| j.boundary(&j.resolve_boundary(&r.id)?))
             .await
@@ -331,11 +343,7 @@ async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, WireErr
             .write(move |j, now| boundary_op(j, &r.id, |j, id| j.ack_boundary(id, now)))
             .await
             .map(Response::Boundary),
-        Request::BackupCreate(b) => {
-            return crate::backup::create(daemon, &engine, b)
-                .await
-                .map(Response::BackupCreated);
-        }
+        Request::BackupCreate(b) => return crate::backup::create(daemon, &engine, b).await,
         Request::ExportEntries => {
             let journal_id = daemon.config().journal_id.clone();
             engine

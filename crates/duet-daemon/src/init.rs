@@ -1,8 +1,8 @@
 //! Creating a home: directories, device key, config and a store holding a new journal.
 
 use std::fs;
-use std::io::{BufRead, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::io::BufRead;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -116,23 +116,9 @@ pub fn private_dir(path: &Path) -> std::io::Result<()> {
     fs::set_permissions(path, fs::Permissions::from_mode(0o700))
 }
 
-/// Writes a file with mode 0600 atomically: temp file, fsync, rename, fsync the directory.
+/// Writes a home's file with mode 0600 atomically (the one helper the CLI uses too).
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
+    duet_proto::write_private_atomic(path, bytes, duet_proto::Overwrite::Replace)
 }
 
 /// What an interrupted `init` or a stopped daemon may leave in a home without a store.
@@ -154,7 +140,11 @@ pub(crate) fn refuse_foreign_dir(root: &Path) -> anyhow::Result<()> {
     };
     for entry in entries {
         let name = entry?.file_name();
-        if !HOME_LEFTOVERS.iter().any(|l| name == *l) {
+        // `write_private`'s temporary files, left by a crash: `.config.toml.XXXXXX.tmp`.
+        let temp = name
+            .to_str()
+            .is_some_and(|n| n.starts_with(".config.toml.") && n.ends_with(".tmp"));
+        if !temp && !HOME_LEFTOVERS.iter().any(|l| name == *l) {
             bail!(
                 "{} is not empty and is not a duet home; choose a new directory for --home",
                 root.display()

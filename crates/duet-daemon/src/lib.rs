@@ -41,7 +41,11 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("duetd: error: {e:#}");
-            ExitCode::FAILURE
+            if e.downcast_ref::<backup::NeedsKeyPassphrase>().is_some() {
+                ExitCode::from(backup::NEEDS_PASSPHRASE_EXIT)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

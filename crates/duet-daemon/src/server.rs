@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use duet_proto::{
-    ErrorCode, HelloReply, Home, PROTOCOL_VERSION, Request, Response, WireError, codec,
+    ErrorCode, HelloReply, Home, MAX_FRAME_BYTES, MAX_RESPONSE_BYTES, PROTOCOL_VERSION, Request,
+    Response, WireError, codec,
 };
 use futures::{SinkExt, StreamExt};
 use tokio::net::{UnixListener, UnixStream};
@@ -59,10 +60,22 @@ pub async fn serve_home(home: Home) -> anyhow::Result<()> {
     });
 
     tracing::info!(pid = std::process::id(), socket = %socket.display(), "duetd listening");
+    // Under systemd (`Type=notify`), say we are ready only now that the socket answers;
+    // elsewhere NOTIFY_SOCKET is unset and this does nothing.
+    notify(&[sd_notify::NotifyState::Ready]);
     run(listener, daemon).await;
+    notify(&[sd_notify::NotifyState::Stopping]);
     let _ = std::fs::remove_file(&socket);
     tracing::info!("duetd stopped");
     Ok(())
+}
+
+/// Tells the service manager about our state, if one asked (`NOTIFY_SOCKET`). A failure is
+/// only logged: the daemon works the same without a service manager.
+fn notify(state: &[sd_notify::NotifyState]) {
+    if let Err(e) = sd_notify::notify(false, state) {
+        tracing::warn!(error = %e, "cannot notify the service manager");
+    }
 }
 
 async fn wait_for_signal() -> std::io::Result<()> {
@@ -113,12 +126,19 @@ pub async fn run(listener: UnixListener, daemon: Arc<Daemon>) {
 
 type Conn = Framed<UnixStream, LengthDelimitedCodec>;
 
+/// Sends one response. Responses may be larger than requests (a listing of many large
+/// entries), so the frame limit is raised for the send alone; requests stay capped.
 async fn send(framed: &mut Conn, response: &Response) -> bool {
     match serde_json::to_vec(response) {
-        Ok(bytes) => framed
-            .send(tokio_util::bytes::Bytes::from(bytes))
-            .await
-            .is_ok(),
+        Ok(bytes) => {
+            framed.codec_mut().set_max_frame_length(MAX_RESPONSE_BYTES);
+            let sent = framed.send(tokio_util::bytes::Bytes::from(bytes)).await;
+            framed.codec_mut().set_max_frame_length(MAX_FRAME_BYTES);
+            if let Err(e) = &sent {
+                tracing::warn!(error = %e, "cannot send a response");
+            }
+            sent.is_ok()
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot encode a response");
             false
@@ -157,6 +177,12 @@ async fn connection(stream: UnixStream, daemon: Arc<Daemon>) {
                 daemon_version: env!("CARGO_PKG_VERSION").to_owned(),
                 pid: std::process::id(),
                 locked: daemon.is_locked().await,
+                home: daemon
+                    .home()
+                    .root()
+                    .canonicalize()
+                    .ok()
+                    .map(|p| p.display().to_string()),
             })
         }
         Ok(Request::Hello(h)) => {

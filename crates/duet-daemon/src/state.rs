@@ -108,7 +108,7 @@ impl Daemon {
                 .map_err(|e| WireError::new(ErrorCode::Storage, e.to_string()))
         })
         .await
-        .map_err(|e| WireError::new(ErrorCode::Internal, format!("unlock task failed: {e}")))??;
+        .map_err(|e| damaged_or_failed(&self.home, e))??;
         let ((handle, thread), secret, recipient) = started;
         if let Ok(mut r) = self.recipient.lock() {
             *r = Some(recipient);
@@ -404,5 +404,27 @@ fn endpoint_secret(key: &DeviceKey, path: &std::path::Path) -> Result<iroh::Secr
             Ok(secret)
         }
         Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// What to say when opening the journal did not finish. A panic there comes from redb (or
+/// automerge) meeting a store file it cannot make sense of: redb 4 panics on some damaged
+/// files instead of returning an error. It is caught here, at the task boundary, and said
+/// plainly, with the way back. The panic's own message goes to the log by the panic hook.
+fn damaged_or_failed(home: &Home, e: tokio::task::JoinError) -> WireError {
+    if e.is_panic() {
+        tracing::error!(error = %e, "opening the store panicked");
+        WireError::new(
+            ErrorCode::Storage,
+            format!(
+                "the store {} is damaged and cannot be read (details in duetd.log); restore the journal from a backup with `duet backup restore FILE --home NEW_DIR` (or `--force` over this home)",
+                home.store().display()
+            ),
+        )
+    } else {
+        WireError::new(
+            ErrorCode::Internal,
+            format!("opening the journal did not finish: {e}"),
+        )
     }
 }

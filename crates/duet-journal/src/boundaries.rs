@@ -17,6 +17,7 @@ impl Journal {
     /// States a boundary and returns its id.
     pub fn add_boundary(&mut self, text: &str, now: Timestamp) -> Result<EntryId, JournalError> {
         crate::journal::non_blank("a boundary", text)?;
+        crate::journal::within_cap("a boundary", text.len())?;
         let id = EntryId::generate(now);
         let map = self.root_map(schema::BOUNDARIES);
         let b = self.doc.put_object(&map, id.as_str(), ObjType::Map)?;
@@ -45,6 +46,14 @@ impl Journal {
             .put(&rev, "at", ScalarValue::Timestamp(read::ms(now)))?;
         self.doc.put_object(&rev, "acks", ObjType::Map)?;
         Ok(())
+    }
+
+    /// The short forms of `listed` boundary ids, unique among every boundary, retired ones
+    /// included: everything [`Journal::resolve_boundary`] resolves against.
+    pub fn short_boundary_ids<'a>(&self, listed: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let all: Vec<String> = self.doc.keys(self.root_map(schema::BOUNDARIES)).collect();
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        duet_proto::short_ids(listed, &all)
     }
 
     /// The id of the boundary that `prefix` names uniquely.
@@ -93,6 +102,7 @@ impl Journal {
         now: Timestamp,
     ) -> Result<(), JournalError> {
         crate::journal::non_blank("a boundary", text)?;
+        crate::journal::within_cap("a boundary", text.len())?;
         let b = self.boundary_obj(id)?;
         self.require_own(&b, "revise")?;
         self.require_active(&b, id)?;

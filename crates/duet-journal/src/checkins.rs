@@ -32,6 +32,10 @@ impl Journal {
         if let Some(n) = &c.need {
             crate::journal::non_blank("a need", n)?;
         }
+        let size = c.feelings.iter().map(String::len).sum::<usize>()
+            + c.answers.iter().map(|a| a.text.len()).sum::<usize>()
+            + c.need.as_ref().map_or(0, String::len);
+        crate::journal::within_cap("a check-in", size)?;
         if c.mood.is_none() && c.feelings.is_empty() && c.answers.is_empty() && c.need.is_none() {
             return Err(JournalError::Invalid(
                 "a check-in needs at least a mood, a feeling, an answer or a need".into(),

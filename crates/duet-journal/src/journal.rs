@@ -172,6 +172,19 @@ impl Journal {
     }
 }
 
+/// Rejects text larger than [`duet_proto::MAX_ENTRY_BYTES`], naming the field: the cap
+/// keeps every accepted entry sendable to the partner (one sync change) and readable back.
+pub(crate) fn within_cap(field: &str, bytes: usize) -> Result<(), JournalError> {
+    if bytes > duet_proto::MAX_ENTRY_BYTES {
+        return Err(JournalError::Invalid(format!(
+            "{field} would be {:.1} MiB; an entry holds at most {} MiB",
+            bytes as f64 / (1024.0 * 1024.0),
+            duet_proto::MAX_ENTRY_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
 /// Rejects blank text, naming the field.
 pub(crate) fn non_blank(field: &str, value: &str) -> Result<(), JournalError> {
     if value.trim().is_empty() {

@@ -44,6 +44,7 @@ impl Journal {
     ) -> Result<EntryId, JournalError> {
         check_title(title)?;
         tags.iter().try_for_each(|t| check_tag(t))?;
+        crate::journal::within_cap("a note's body", body.len())?;
         let id = EntryId::generate(now);
         let notes = self.root_map(schema::NOTES);
         let note = self.doc.put_object(&notes, id.as_str(), ObjType::Map)?;
@@ -64,6 +65,14 @@ impl Journal {
         self.doc.put(&note, "updated_at", t)?;
         self.commit("note add", now);
         Ok(id)
+    }
+
+    /// The short forms of `listed` note ids, unique among every note, the trash included:
+    /// everything [`Journal::resolve_note`] resolves against.
+    pub fn short_note_ids<'a>(&self, listed: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let all: Vec<String> = self.doc.keys(self.root_map(schema::NOTES)).collect();
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        duet_proto::short_ids(listed, &all)
     }
 
     /// The id of the note that `prefix` names uniquely (in the trash too).
@@ -104,6 +113,17 @@ impl Journal {
             return Err(JournalError::Invalid("nothing to change".into()));
         }
         let note = self.note_obj(id)?;
+        let new_len = match body {
+            Some(BodyEdit::Replace(new)) => new.len(),
+            Some(BodyEdit::Append(more)) => {
+                let current = read::obj(&self.doc, &note, "body")
+                    .and_then(|t| self.doc.text(&t).ok())
+                    .map_or(0, |t| t.len());
+                current + more.len()
+            }
+            None => 0,
+        };
+        crate::journal::within_cap("a note's body", new_len)?;
         if let Some(t) = title {
             self.doc.put(&note, "title", t)?;
         }

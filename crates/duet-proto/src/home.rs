@@ -50,11 +50,15 @@ impl Home {
         Self { root: root.into() }
     }
 
-    /// The home given on the command line or in `DUET_HOME` (both arrive here as `explicit`),
-    /// or else the platform's per-user data directory for duet.
+    /// The home given on the command line (`explicit`), else in `DUET_HOME`, else the
+    /// platform's per-user data directory for duet. An empty `DUET_HOME` counts as unset, as
+    /// an empty `XDG_DATA_HOME` does.
     #[cfg(feature = "client")]
     pub fn resolve(explicit: Option<PathBuf>) -> Result<Self, HomeError> {
-        if let Some(root) = explicit {
+        let from_env = std::env::var_os("DUET_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        if let Some(root) = explicit.or(from_env) {
             return Ok(Self::new(root));
         }
         directories::ProjectDirs::from("", "", "duet")
@@ -110,6 +114,34 @@ impl Home {
     /// Non-secret settings of this device (TOML).
     pub fn config(&self) -> PathBuf {
         self.root.join("config.toml")
+    }
+
+    /// Whether `path` (existing or not) is inside this home once symlinks are resolved: a
+    /// backup or export written there could replace the live store or the device key, so
+    /// the CLI refuses such targets. A home that does not exist yet contains nothing.
+    pub fn contains(&self, path: &Path) -> bool {
+        let Ok(root) = self.root.canonicalize() else {
+            return false;
+        };
+        let resolved = match path.canonicalize() {
+            Ok(p) => p,
+            // Not there yet: resolve its directory instead.
+            Err(_) => {
+                let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+                    return false;
+                };
+                let parent = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+                match parent.canonicalize() {
+                    Ok(p) => p.join(name),
+                    Err(_) => return false,
+                }
+            }
+        };
+        resolved.starts_with(root)
     }
 
     /// Whether this home has been initialised (`duet init` ran to completion).

@@ -251,6 +251,12 @@ pub struct BackupCreate {
     pub recipients: Vec<String>,
     /// Encrypt to this passphrase instead of to keys. Never logged: `Debug` redacts it.
     pub passphrase: Option<String>,
+    /// Since version 1, added after its first release (additive). Send the sealed backup back
+    /// in [`crate::Response::BackupSealed`] instead of writing `path`, so the file is written
+    /// by the client: a daemon under systemd's `PrivateTmp=` would write `/tmp/...` where the
+    /// user never sees it. A daemon that predates the field ignores it and writes `path`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deliver: bool,
 }
 
 impl std::fmt::Debug for BackupCreate {
@@ -262,6 +268,7 @@ impl std::fmt::Debug for BackupCreate {
                 "passphrase",
                 &self.passphrase.as_ref().map(|_| "<redacted>"),
             )
+            .field("deliver", &self.deliver)
             .finish()
     }
 }

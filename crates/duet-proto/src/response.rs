@@ -52,6 +52,9 @@ pub enum Response {
     Document(DocumentBytes),
     /// Since version 1. This device's public key and ids.
     Key(KeyView),
+    /// Since version 1, added after its first release (additive): the answer to a
+    /// `backup_create` with `deliver`, carrying the encrypted file for the client to write.
+    BackupSealed(SealedBackup),
     /// Since version 1 (added with two-person journals). The invitations of the last week.
     Invitations(Listing<InvitationView>),
 }
@@ -110,6 +113,16 @@ pub struct DocumentBytes {
     pub automerge_base64: String,
 }
 
+/// An encrypted backup for the client to write where the user asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedBackup {
+    /// What the backup holds; `size_bytes` is the length of the sealed bytes.
+    pub backup: BackupView,
+    /// The age file, in base64. It is encrypted, so it may be logged by size but is never
+    /// useful to print.
+    pub sealed_base64: String,
+}
+
 /// The daemon's side of the handshake.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HelloReply {
@@ -121,6 +134,12 @@ pub struct HelloReply {
     pub pid: u32,
     /// Whether the journal is locked.
     pub locked: bool,
+    /// Since version 1, added after its first release (additive): the home the daemon
+    /// serves, symlinks resolved. The client checks it against the directory of the socket
+    /// it dialled, so a `duetd.sock` that leads to another home's daemon is refused. Absent
+    /// from an older daemon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
 }
 
 /// The id of a newly created entry.
@@ -135,6 +154,22 @@ pub struct Created {
 pub struct Listing<T> {
     /// The items, in the order the request defines.
     pub items: Vec<T>,
+    /// Since version 1, added after its first release (additive): for notes, the trash and
+    /// boundaries, each item's shortest id prefix (at least 8 digits) that is unique among
+    /// everything the id can resolve to, not only the items listed. Empty from an older
+    /// daemon, and for other lists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub short_ids: Vec<String>,
+}
+
+impl<T> Listing<T> {
+    /// A listing without short ids.
+    pub fn new(items: Vec<T>) -> Self {
+        Self {
+            items,
+            short_ids: Vec::new(),
+        }
+    }
 }
 
 /// The built-in prompt deck.

@@ -146,6 +146,13 @@ pub fn requests() -> Vec<(&'static str, Request)> {
         ),
         ("recipients", R::BackupCreate(backup_create(false))),
         ("passphrase", R::BackupCreate(backup_create(true))),
+        (
+            "deliver",
+            R::BackupCreate(BackupCreate {
+                deliver: true,
+                ..backup_create(false)
+            }),
+        ),
         ("", R::ExportEntries),
         ("", R::ExportDocument),
         ("", R::KeyShow),
@@ -164,6 +171,7 @@ pub fn responses() -> Vec<(&'static str, Response)> {
                 daemon_version: s("0.1.0"),
                 pid: 4242,
                 locked: false,
+                home: Some(s("/home/ana/.local/share/duet")),
             }),
         ),
         ("", R::Done),
@@ -175,27 +183,19 @@ pub fn responses() -> Vec<(&'static str, Response)> {
             "",
             R::Notes(Listing {
                 items: vec![note(false), note(true)],
+                short_ids: vec![s("0190a3f2c"), s("0190a3f2d")],
             }),
         ),
         (
             "",
-            R::Checkins(Listing {
-                items: vec![checkin(true), checkin(false)],
-            }),
+            R::Checkins(Listing::new(vec![checkin(true), checkin(false)])),
         ),
         ("", R::Boundary(boundary(false))),
         (
             "",
-            R::Boundaries(Listing {
-                items: vec![boundary(false), boundary(true)],
-            }),
+            R::Boundaries(Listing::new(vec![boundary(false), boundary(true)])),
         ),
-        (
-            "",
-            R::Trash(Listing {
-                items: vec![trash_item()],
-            }),
-        ),
+        ("", R::Trash(Listing::new(vec![trash_item()]))),
         (
             "",
             R::Prompts(PromptDeck {
@@ -217,12 +217,7 @@ pub fn responses() -> Vec<(&'static str, Response)> {
                 phrase: s(PHRASE),
             }),
         ),
-        (
-            "",
-            R::Peers(Listing {
-                items: vec![peer(true), peer(false)],
-            }),
-        ),
+        ("", R::Peers(Listing::new(vec![peer(true), peer(false)]))),
         (
             "",
             R::Synced(SyncReport {
@@ -231,6 +226,13 @@ pub fn responses() -> Vec<(&'static str, Response)> {
             }),
         ),
         ("", R::BackupCreated(backup())),
+        (
+            "",
+            R::BackupSealed(SealedBackup {
+                backup: backup(),
+                sealed_base64: s("YWdlLWVuY3J5cHRpb24ub3JnL3YxCg=="),
+            }),
+        ),
         ("", R::Export(export())),
         (
             "",
@@ -242,9 +244,10 @@ pub fn responses() -> Vec<(&'static str, Response)> {
         ("no_endpoint", R::Key(key(false))),
         (
             "",
-            R::Invitations(Listing {
-                items: vec![invitation_view(true), invitation_view(false)],
-            }),
+            R::Invitations(Listing::new(vec![
+                invitation_view(true),
+                invitation_view(false),
+            ])),
         ),
     ]
 }

@@ -294,6 +294,7 @@ pub fn backup_create(passphrase: bool) -> BackupCreate {
             vec![s(RECIPIENT)]
         },
         passphrase: passphrase.then(|| s(BACKUP_PASSPHRASE)),
+        deliver: false,
     }
 }
 

@@ -16,8 +16,10 @@ fn header(len: usize) -> BytesMut {
 }
 
 #[test]
-fn max_frame_is_64_mib() {
-    assert_eq!(MAX_FRAME_BYTES, 64 * 1024 * 1024);
+fn max_frame_is_128_mib_and_holds_the_largest_entry_escaped() {
+    assert_eq!(MAX_FRAME_BYTES, 128 * 1024 * 1024);
+    // Every byte of the largest entry as a six-byte `\u00XX` escape, plus the envelope.
+    const { assert!(duet_proto::MAX_ENTRY_BYTES * 6 + 64 * 1024 < MAX_FRAME_BYTES) };
 }
 
 #[test]

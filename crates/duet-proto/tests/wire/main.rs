@@ -4,6 +4,7 @@
 //! compared against the committed golden file `tests/golden/messages.txt`, so that an
 //! accidental change to what crosses the socket (or what `duet --json` prints) fails CI.
 
+mod client;
 mod decode;
 mod examples;
 mod fixtures;
