@@ -74,7 +74,7 @@ fn bench(notes: usize, dir: &Path) {
     let (snapshot, doc) = time(runs, || j.save());
     let key = DeviceKey::generate();
     let key_file = dir.join(format!("device-{notes}.key"));
-    key.write(&key_file, None, None).expect("key file");
+    std::fs::write(&key_file, key.file_bytes(None, None).expect("key bytes")).expect("key file");
     let file = dir.join(format!("backup-{notes}.age"));
     let manifest = Manifest {
         format: FORMAT_VERSION,

@@ -1,10 +1,13 @@
 //! End-to-end tests: real `duetd` processes in temp homes, driven through the real `duet`
 //! binary. One test binary (ripgrep's layout) so the binaries link once.
 
+#[path = "../torture/crash_cycles.rs"]
+mod crash_cycles;
 mod harness;
 mod ids;
 
 mod backup;
+mod device_safety;
 mod durability;
 mod edges;
 mod errors;
@@ -16,6 +19,7 @@ mod privacy;
 mod sync;
 mod targets;
 mod terminal;
+mod torture;
 mod trust;
 mod unicode;
 mod wire;

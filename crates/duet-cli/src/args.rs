@@ -636,4 +636,15 @@ pub enum KeyCommand {
   duet key show
   duet backup create extra.age --recipient \"$(duet key show --json | jq -r .recipient)\"")]
     Show,
+    /// Replace the device key and the data key, and re-seal the store under them (stop the
+    /// daemon first)
+    #[command(after_help = "Examples:
+  duet daemon stop && duet key rotate && duet daemon start
+  duet key rotate --passphrase-file ~/.duet-pass   # a protected key keeps its passphrase")]
+    Rotate {
+        /// The device key's current passphrase, in the first line of FILE (it stays the
+        /// passphrase of the new key)
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
 }

@@ -230,6 +230,12 @@ pub(crate) async fn run(home: &Home, json: bool, command: BackupCommand) -> anyh
                 print::json(&v)?;
             } else {
                 outln!("{}", line(&v.journal_id))?;
+                if let Some(dir) = &v.replaced {
+                    errln!(
+                        "The journal, keys and config this home held before are kept in {}.",
+                        line(dir)
+                    );
+                }
                 errln!(
                     "Restored {} into {} as a new device ({}). Your partner needs to pair with it again. Next: `duet daemon start`.",
                     counts_phrase(&v.counts),

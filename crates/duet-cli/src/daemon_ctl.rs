@@ -47,11 +47,20 @@ pub(crate) async fn start(home: &Home) -> anyhow::Result<u32> {
             home.root().display()
         );
     }
-    if let Some(c) = running(home).await? {
+    // The home's lock says for certain whether a daemon is there: the kernel releases it
+    // even on SIGKILL. Only when someone holds it is the socket worth asking. After a crash
+    // the socket file stays behind, and probing it can fail in ways that mean nothing (a
+    // reset from a listener that died with a connection in its backlog): a start after a
+    // crash must not trip over that.
+    if lock_held(home) {
+        let pid = match running(home).await {
+            Ok(Some(c)) => Some(c.hello().pid),
+            _ => lock_holder(home),
+        };
         bail!(
             "duetd is already running for {} (pid {})",
             home.root().display(),
-            c.hello().pid
+            pid.map_or_else(|| "unknown".to_owned(), |p| p.to_string())
         );
     }
     let log_path = home.log_file();
@@ -142,6 +151,12 @@ pub(crate) async fn stop(home: &Home) -> anyhow::Result<Option<u32>> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     bail!("duetd (pid {pid}) did not stop within {}s", WAIT.as_secs())
+}
+
+/// Whether a daemon holds the home's lock (a shared lock cannot be had). No lock file, no
+/// daemon.
+fn lock_held(home: &Home) -> bool {
+    std::fs::File::open(home.lock_file()).is_ok_and(|f| f.try_lock_shared().is_err())
 }
 
 /// The pid recorded in the lock file, if a daemon holds the lock.

@@ -6,7 +6,8 @@
 //! with relays off, so the demo needs no network; real installs use iroh's relays and
 //! discovery by default.
 
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::clean::outln;
@@ -74,8 +75,15 @@ fn shell_words(args: &[&str]) -> String {
 }
 
 pub(crate) fn run(keep: bool) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("duet-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    // A fresh directory with a random name, made 0700 by `mkdir` itself (`tempfile`'s
+    // default follows the umask): a predictable /tmp path could be
+    // created first, or watched, by another user, and the homes hold keys and a socket.
+    let tmp = tempfile::Builder::new()
+        .prefix("duet-demo-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .context("cannot create a private temporary directory for the demo")?;
+    let dir = tmp.path().to_owned();
     let sam = Device {
         label: "sam-laptop",
         home: dir.join("sam"),
@@ -103,14 +111,11 @@ pub(crate) fn run(keep: bool) -> anyhow::Result<()> {
             sam.home.display(),
             alex.home.display()
         )?;
-    } else {
-        remove(&dir);
+        // Kept on purpose: the person asked to look around afterwards.
+        let _ = tmp.keep();
     }
+    // Otherwise dropping `tmp` removes the homes.
     result
-}
-
-fn remove(dir: &Path) {
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn script(demo: &Demo, sam: &Device, alex: &Device) -> anyhow::Result<()> {

@@ -6,7 +6,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use duet_proto::{Home, Request, Response};
 use zeroize::Zeroizing;
 
@@ -15,7 +15,7 @@ use crate::args::{KeyCommand, PassphraseCommand};
 use crate::backup::first_line;
 use crate::clean::{errln, outln};
 use crate::connect::call;
-use crate::daemon_ctl::{ask_secret, duetd, run_duetd};
+use crate::daemon_ctl::{NeedsPassphrase, ask_secret, duetd, run_duetd};
 use crate::print;
 use crate::progress::Spinner;
 
@@ -140,6 +140,49 @@ pub(crate) async fn key_cmd(home: &Home, json: bool, command: KeyCommand) -> any
                 )?;
             }
         }
+        KeyCommand::Rotate { passphrase_file } => rotate(home, json, passphrase_file.as_deref())?,
+    }
+    Ok(())
+}
+
+/// Runs `duetd key-rotate`: first as it is, then, if the key turns out to need a passphrase
+/// that was not given, once more with one asked on the terminal.
+fn rotate(home: &Home, json: bool, passphrase_file: Option<&Path>) -> anyhow::Result<()> {
+    let run = |typed: Option<&str>| {
+        let mut cmd = duetd(home);
+        cmd.arg("key-rotate");
+        if let Some(f) = passphrase_file {
+            cmd.arg("--passphrase-file").arg(f);
+        } else if typed.is_some() {
+            cmd.arg("--passphrase-stdin");
+        }
+        let line = typed.map(|t| Zeroizing::new(format!("{t}\n")));
+        let _spinner = Spinner::start("Rotating the device key");
+        run_duetd(cmd, line.as_ref().map(|l| l.as_str()))
+    };
+    let out = match run(None) {
+        Err(e) if e.downcast_ref::<NeedsPassphrase>().is_some() => {
+            if passphrase_file.is_some() || !std::io::stdin().is_terminal() {
+                return Err(UsageError(
+                    "the device key is protected by a passphrase: pass --passphrase-file FILE, or run on a terminal to be asked".into(),
+                )
+                .into());
+            }
+            let typed = ask_secret("Passphrase of this device's key: ")?;
+            run(Some(typed.as_str()))?
+        }
+        other => other?,
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(&out).context("duetd sent an unexpected answer to key rotate")?;
+    if json {
+        print::json(&v)?;
+    } else {
+        outln!("{}", v["recipient"].as_str().unwrap_or_default())?;
+        errln!(
+            "Rotated: a new device key and a new data key; the store and the network key are re-sealed under them. The old key, which opens nothing here any more, is kept at {} for backups made to it (`duet backup restore FILE --identity` it); make a new backup, then delete it.",
+            v["old_key"].as_str().unwrap_or_default()
+        );
     }
     Ok(())
 }

@@ -2,7 +2,6 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -85,44 +84,23 @@ impl DeviceKey {
         ))
     }
 
-    /// Writes the key file with mode 0600, atomically (temp file, fsync, rename), either plain
-    /// or encrypted to `passphrase`. `work_factor` overrides age's scrypt work factor (log2 N);
-    /// only tests lower it.
-    pub fn write(
+    /// The key file's bytes, either plain or encrypted to `passphrase`. `work_factor`
+    /// overrides age's scrypt work factor (log2 N); only tests lower it. Writing them is the
+    /// caller's business: the daemon writes every private file of a home through one atomic
+    /// 0600 helper (`duet_proto::write_private_atomic`), and this crate does no file I/O
+    /// beyond reading a key.
+    pub fn file_bytes(
         &self,
-        path: &Path,
         passphrase: Option<&SecretString>,
         work_factor: Option<u8>,
-    ) -> Result<(), KeyError> {
-        let io = |source| KeyError::Io {
-            path: path.to_owned(),
-            source,
-        };
+    ) -> Result<Zeroizing<Vec<u8>>, KeyError> {
         let text = self.file_text();
-        let bytes: Zeroizing<Vec<u8>> = match passphrase {
+        Ok(match passphrase {
             None => Zeroizing::new(text.as_bytes().to_vec()),
             Some(pass) => {
                 Zeroizing::new(encrypt_to_passphrase(text.as_bytes(), pass, work_factor)?)
             }
-        };
-        let tmp = path.with_extension("tmp");
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(io)?;
-        file.set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(io)?;
-        file.write_all(&bytes).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        drop(file);
-        fs::rename(&tmp, path).map_err(io)?;
-        if let Some(dir) = path.parent() {
-            fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
-        }
-        Ok(())
+        })
     }
 
     /// Tells a plain key file from a passphrase-protected one.
@@ -235,13 +213,11 @@ mod tests {
     }
 
     #[test]
-    fn plain_key_file_round_trips_and_is_private() {
+    fn plain_key_file_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("device.key");
         let key = DeviceKey::generate();
-        key.write(&path, None, None).unwrap();
-        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
+        fs::write(&path, key.file_bytes(None, None).unwrap()).unwrap();
         assert_eq!(DeviceKey::file_kind(&path).unwrap(), KeyFileKind::Plain);
         let back = DeviceKey::read(&path, None).unwrap();
         assert_eq!(back.recipient_string(), key.recipient_string());
@@ -252,8 +228,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("device.key");
         let key = DeviceKey::generate();
-        key.write(&path, Some(&pass("correct horse")), Some(4))
+        let bytes = key
+            .file_bytes(Some(&pass("correct horse")), Some(4))
             .unwrap();
+        fs::write(&path, bytes).unwrap();
         assert_eq!(
             DeviceKey::file_kind(&path).unwrap(),
             KeyFileKind::Passphrase

@@ -132,6 +132,16 @@ enum Command {
         #[arg(long, conflicts_with_all = ["passphrase_file", "new_passphrase_file"])]
         stdin: bool,
     },
+    /// Replace the device key and the data key and re-seal the store (run by `duet key
+    /// rotate`; the daemon must be stopped). Prints a JSON report.
+    KeyRotate {
+        /// The key's current passphrase (kept for the new key): the first line of this file.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        /// Read the current passphrase from the first line of standard input.
+        #[arg(long, conflicts_with = "passphrase_file")]
+        passphrase_stdin: bool,
+    },
 }
 
 /// What opens a backup.
@@ -293,6 +303,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
                 &source(passphrase_file),
                 &source(new_passphrase_file),
             )
+        }
+        Command::KeyRotate {
+            passphrase_file,
+            passphrase_stdin,
+        } => {
+            let source = match (passphrase_file, passphrase_stdin) {
+                (Some(f), _) => Passphrase::File(f),
+                (None, true) => Passphrase::Stdin,
+                (None, false) => Passphrase::None,
+            };
+            print_json(&crate::keys::rotate(&home, &source)?)
         }
     }
 }

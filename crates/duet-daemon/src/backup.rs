@@ -4,6 +4,7 @@
 //! The format itself is `duet-backup`'s business; this module takes the snapshot, picks the
 //! keys, and (for restore) turns a checked backup into a new home.
 
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -263,10 +264,14 @@ pub struct RestoreOptions {
 /// device key and device id; the journal id and document come from the backup, and the new
 /// device joins the journal as the person whose device made the backup.
 pub fn restore(home: &Home, opts: &RestoreOptions) -> anyhow::Result<RestoreView> {
-    let existing = home.store().exists();
+    // A device key without a store counts too: it is the only key of a journal somewhere.
+    let existing = home.store().exists() || home.device_key().exists();
     if existing && !opts.force {
+        if !home.store().exists() {
+            crate::init::refuse_orphan_key(home)?;
+        }
         bail!(
-            "{} already holds a journal; pass --force to replace it, or choose another --home",
+            "{} already holds a journal; pass --force to replace it (what it holds is kept in a dated copy beside it), or choose another --home",
             home.root().display()
         );
     }
@@ -302,6 +307,12 @@ pub fn restore(home: &Home, opts: &RestoreOptions) -> anyhow::Result<RestoreView
     let me = crate::init::local_member(&config, opts.device_name.as_deref(), &person_name);
     journal.upsert_member(&me, Timestamp::now())?;
     let key = DeviceKey::generate();
+    // Everything is checked: move what is replaced aside before writing anything new.
+    let replaced = if existing {
+        Some(set_aside(home)?)
+    } else {
+        None
+    };
     crate::init::write_home(home, &key, passphrase.as_ref(), &config, &mut journal)?;
     Ok(RestoreView {
         home: home.root().display().to_string(),
@@ -310,5 +321,42 @@ pub fn restore(home: &Home, opts: &RestoreOptions) -> anyhow::Result<RestoreView
         recipient: key.recipient_string(),
         counts: journal.counts(),
         passphrase: passphrase.is_some(),
+        replaced: replaced.map(|p| p.display().to_string()),
     })
+}
+
+/// The name prefix of the dated directories a forced restore keeps replaced files in.
+pub(crate) const REPLACED_PREFIX: &str = "replaced-";
+
+/// Moves a home's store, keys and config into a new private directory
+/// `<home>/replaced-YYYYMMDD-HHMMSS` and returns it. Each move is a rename inside the home, so
+/// nothing is copied and nothing can be half-moved: a crash leaves each file either in place
+/// or in the copy, and the copy (key and store together) still opens with `duet` pointed at
+/// it as a home.
+fn set_aside(home: &Home) -> anyhow::Result<PathBuf> {
+    let stamp = Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
+    let mut dir = home.root().join(format!("{REPLACED_PREFIX}{stamp}"));
+    let mut n = 1;
+    while dir.exists() {
+        n += 1;
+        dir = home.root().join(format!("{REPLACED_PREFIX}{stamp}-{n}"));
+    }
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    for (from, name) in [
+        (home.store(), "journal.redb"),
+        (home.keys_dir(), "keys"),
+        (home.config(), "config.toml"),
+    ] {
+        if from.exists() {
+            std::fs::rename(&from, dir.join(name))
+                .with_context(|| format!("cannot move {} to {}", from.display(), dir.display()))?;
+        }
+    }
+    std::fs::File::open(&dir)?.sync_all()?;
+    std::fs::File::open(home.root())?.sync_all()?;
+    tracing::info!(dir = %dir.display(), "kept the replaced journal and keys");
+    Ok(dir)
 }

@@ -121,6 +121,43 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     duet_proto::write_private_atomic(path, bytes, duet_proto::Overwrite::Replace)
 }
 
+/// Writes the device key file, never over an existing one unless `overwrite` says so (only
+/// a passphrase change, which keeps the same identity, replaces it). `init` and `restore`
+/// refuse: the key is the only thing that opens its store, and a replaced key loses the
+/// journal for good.
+pub(crate) fn write_device_key(
+    path: &Path,
+    key: &DeviceKey,
+    passphrase: Option<&SecretString>,
+    overwrite: duet_proto::Overwrite,
+) -> anyhow::Result<()> {
+    let bytes = key.file_bytes(passphrase, work_factor())?;
+    duet_proto::write_private_atomic(path, &bytes, overwrite).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!(
+                "{} already exists; refusing to replace a device key (it is the only key that opens its journal)",
+                path.display()
+            )
+        } else {
+            anyhow::anyhow!("cannot write {}: {e}", path.display())
+        }
+    })
+}
+
+/// Refuses to go on when the home holds a device key but no store: the key is the only way
+/// into that store, wherever it went, so it must not be replaced by a new one.
+pub(crate) fn refuse_orphan_key(home: &Home) -> anyhow::Result<()> {
+    if home.device_key().exists() && !home.store().exists() {
+        bail!(
+            "{} holds a device key but no journal.redb; refusing to replace the only key that opens that journal: if the store was moved, move it back to {}; if it is gone for good, move {} out of the home first",
+            home.root().display(),
+            home.store().display(),
+            home.keys_dir().display()
+        );
+    }
+    Ok(())
+}
+
 /// What an interrupted `init` or a stopped daemon may leave in a home without a store.
 const HOME_LEFTOVERS: &[&str] = &[
     "keys",
@@ -141,9 +178,11 @@ pub(crate) fn refuse_foreign_dir(root: &Path) -> anyhow::Result<()> {
     for entry in entries {
         let name = entry?.file_name();
         // `write_private`'s temporary files, left by a crash: `.config.toml.XXXXXX.tmp`.
-        let temp = name
-            .to_str()
-            .is_some_and(|n| n.starts_with(".config.toml.") && n.ends_with(".tmp"));
+        // And the dated copies a forced restore keeps (`replaced-…`).
+        let temp = name.to_str().is_some_and(|n| {
+            (n.starts_with(".config.toml.") && n.ends_with(".tmp"))
+                || n.starts_with(crate::backup::REPLACED_PREFIX)
+        });
         if !temp && !HOME_LEFTOVERS.iter().any(|l| name == *l) {
             bail!(
                 "{} is not empty and is not a duet home; choose a new directory for --home",
@@ -220,7 +259,12 @@ pub(crate) fn write_home(
         store.append(JOURNAL_DOC, &journal.save())?;
     }
     fs::set_permissions(&tmp_store, fs::Permissions::from_mode(0o600))?;
-    key.write(&home.device_key(), passphrase, work_factor())?;
+    write_device_key(
+        &home.device_key(),
+        key,
+        passphrase,
+        duet_proto::Overwrite::Refuse,
+    )?;
     // A new network identity too (a restored home is a new device), sealed to the device
     // key like every other secret.
     let endpoint_secret = iroh::SecretKey::generate();
@@ -233,9 +277,10 @@ pub(crate) fn write_home(
     Ok(())
 }
 
-/// Creates the home. Refuses if it already holds a journal; leftovers of an interrupted
-/// `init` (a key without a store) are replaced. The store is created last, so a home
-/// counts as initialised only once everything else is in place.
+/// Creates the home. Refuses if it already holds a journal or a device key (a key without a
+/// store is either a moved store's only key or an interrupted `init`; which one cannot be
+/// told, so the person decides). The store is created last, so a home counts as
+/// initialised only once everything else is in place.
 pub fn init(home: &Home, opts: &InitOptions) -> anyhow::Result<InitReport> {
     if home.store().exists() {
         bail!(
@@ -243,6 +288,7 @@ pub fn init(home: &Home, opts: &InitOptions) -> anyhow::Result<InitReport> {
             home.root().display()
         );
     }
+    refuse_orphan_key(home)?;
     if opts.person_name.trim().is_empty() {
         bail!("--name must not be empty");
     }

@@ -22,6 +22,7 @@ mod lockfile;
 mod logging;
 pub mod replica;
 pub mod server;
+mod socket;
 pub mod state;
 
 use std::process::ExitCode;

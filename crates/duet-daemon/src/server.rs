@@ -1,6 +1,5 @@
 //! The socket server: accept loop, per-connection handshake, graceful shutdown.
 
-use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +30,7 @@ pub async fn serve_home(home: Home) -> anyhow::Result<()> {
             home.root().display()
         );
     }
+    crate::socket::check_home_private(home.root())?;
     let _lock = DaemonLock::acquire(&home.lock_file(), home.root())?;
     let config = Config::load(&home.config())?;
     let socket = home.socket()?;
@@ -47,9 +47,7 @@ pub async fn serve_home(home: Home) -> anyhow::Result<()> {
         std::fs::remove_file(&socket)
             .with_context(|| format!("cannot remove stale socket {}", socket.display()))?;
     }
-    let listener = UnixListener::bind(&socket)
-        .with_context(|| format!("cannot listen on {}", socket.display()))?;
-    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
+    let listener = crate::socket::bind_private(&socket)?;
 
     let token = daemon.shutdown_token().clone();
     tokio::spawn(async move {
@@ -152,11 +150,12 @@ fn decode(frame: &[u8]) -> Result<Request, WireError> {
 }
 
 async fn connection(stream: UnixStream, daemon: Arc<Daemon>) {
-    // The socket is 0600 in a 0700 home; checking the peer's uid as well costs nothing.
-    if let Ok(cred) = stream.peer_cred()
-        && cred.uid() != nix::unistd::getuid().as_raw()
+    // The socket is 0600 in a 0700 home; checking the peer's uid as well costs nothing,
+    // and a peer whose uid cannot be read is refused too.
+    if let Err(why) =
+        crate::socket::peer_allowed(stream.peer_cred(), nix::unistd::getuid().as_raw())
     {
-        tracing::warn!(uid = cred.uid(), "refused a connection from another user");
+        tracing::warn!(%why, "refused a connection");
         return;
     }
     let mut framed = Framed::new(stream, codec());

@@ -358,6 +358,11 @@ pub struct RestoreView {
     pub counts: Counts,
     /// Whether the new device key is protected by a passphrase.
     pub passphrase: bool,
+    /// Where a forced restore moved the journal, keys and config it replaced (a dated
+    /// directory inside the home); absent when nothing was replaced. Since version 1 (added
+    /// with the key-safety work).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<String>,
 }
 
 /// Every entry of the journal at one instant: the shape of `duet export --format json`.

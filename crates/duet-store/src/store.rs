@@ -260,6 +260,56 @@ impl Store {
             })
     }
 
+    /// Copies this store into a new one at `path` whose fresh data key is sealed to
+    /// `device`: every chunk and record is opened with the old data key and sealed with the
+    /// new one at the same location, in one transaction, so the log keeps its shape. This is
+    /// how a key rotation retires both the old device key and the old data key. Refuses if a
+    /// file is already at `path`; a record or chunk that fails authentication stops it.
+    pub fn reseal_into(&self, path: &Path, device: &DeviceKey) -> Result<Store, StoreError> {
+        let new = Store::create(path, device, &self.journal_id)?;
+        let read = self.db.begin_read()?;
+        let write = new.db.begin_write()?;
+        {
+            let chunks = read.open_table(CHUNKS)?;
+            let mut out = write.open_table(CHUNKS)?;
+            for entry in chunks.iter()? {
+                let (k, v) = entry?;
+                let (doc, seq) = k.value();
+                let aad = chunk_aad(doc, seq);
+                let plain = self
+                    .key
+                    .open(&aad, v.value())
+                    .map_err(|_| StoreError::Tampered {
+                        doc: doc.to_owned(),
+                        seq,
+                    })?;
+                out.insert((doc, seq), new.key.seal(&aad, &plain).as_slice())?;
+            }
+            match read.open_table(RECORDS) {
+                Ok(records) => {
+                    let mut out = write.open_table(RECORDS)?;
+                    for entry in records.iter()? {
+                        let (k, v) = entry?;
+                        let name = k.value();
+                        let aad = record_aad(name);
+                        let plain =
+                            self.key
+                                .open(&aad, v.value())
+                                .map_err(|_| StoreError::Tampered {
+                                    doc: format!("record {name}"),
+                                    seq: 0,
+                                })?;
+                        out.insert(name, new.key.seal(&aad, &plain).as_slice())?;
+                    }
+                }
+                Err(redb::TableError::TableDoesNotExist(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        write.commit()?;
+        Ok(new)
+    }
+
     /// How many chunks `doc`'s log holds and their size.
     pub fn stats(&self, doc: &str) -> Result<StoreStats, StoreError> {
         let txn = self.db.begin_read()?;

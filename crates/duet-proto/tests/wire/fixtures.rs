@@ -262,6 +262,7 @@ pub fn restore() -> RestoreView {
         recipient: s(RECIPIENT),
         counts: counts(),
         passphrase: true,
+        replaced: None,
     }
 }
 

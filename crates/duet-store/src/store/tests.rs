@@ -166,3 +166,41 @@ fn records_are_sealed_bound_to_their_name_and_survive_reopen() {
     assert_eq!(store.record("invites").unwrap(), None);
     assert_eq!(store.record("other").unwrap().unwrap(), b"x");
 }
+
+#[test]
+fn reseal_moves_everything_to_a_new_key_and_the_old_key_opens_nothing_new() {
+    let f = fixture();
+    let store = Store::create(&f.path, &f.device, "j1").unwrap();
+    store.append(JOURNAL_DOC, b"one ").unwrap();
+    store.append(JOURNAL_DOC, b"two").unwrap();
+    store.compact(JOURNAL_DOC, b"one two").unwrap();
+    store.append(JOURNAL_DOC, b" three").unwrap();
+    store.append("drafts", b"private").unwrap();
+    store
+        .put_record("invitations", Some(b"sealed registry"))
+        .unwrap();
+    let new_path = f.path.with_extension("new");
+    let new_device = DeviceKey::generate();
+    drop(store.reseal_into(&new_path, &new_device).unwrap());
+    // Refuses to write over a file.
+    assert!(matches!(
+        store.reseal_into(&new_path, &new_device),
+        Err(StoreError::Exists { .. })
+    ));
+    drop(store);
+
+    let new = Store::open(&new_path, &new_device).unwrap();
+    assert_eq!(new.journal_id(), "j1");
+    assert_eq!(new.load(JOURNAL_DOC).unwrap(), b"one two three");
+    assert_eq!(new.stats(JOURNAL_DOC).unwrap().chunks, 2);
+    assert_eq!(new.load("drafts").unwrap(), b"private");
+    assert_eq!(
+        new.record("invitations").unwrap().as_deref(),
+        Some(&b"sealed registry"[..])
+    );
+    drop(new);
+    assert!(matches!(
+        Store::open(&new_path, &f.device),
+        Err(StoreError::Key(_))
+    ));
+}
