@@ -7,7 +7,9 @@ mod harness;
 mod ids;
 
 mod backup;
+mod bad_input;
 mod device_safety;
+mod doctor;
 mod durability;
 mod edges;
 mod errors;

@@ -101,6 +101,12 @@ Compare the words it prints with the ones `duet peers` shows on the other device
   duet peers
   duet peers --json | jq '.[] | select(.connected)'")]
     Peers,
+    /// Check this device: home, keys, config, store, free space, daemon, network, peers,
+    /// clock and invitations; say what is wrong and how to fix it (exit 1 if anything is)
+    #[command(after_help = "Examples:
+  duet doctor
+  duet doctor --json | jq '.findings[] | select(.status == \"problem\")'")]
+    Doctor,
     /// Remove a paired device and stop syncing with it
     #[command(after_help = "Examples:
   duet unpair 01a2b3c4            # device id prefix, endpoint id prefix or device name")]

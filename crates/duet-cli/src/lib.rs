@@ -15,6 +15,7 @@ mod clean;
 mod connect;
 mod daemon_ctl;
 mod demo;
+mod doctor;
 mod export;
 mod input;
 mod keys;

@@ -69,6 +69,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::keys::passphrase_cmd(&ctx.home, p)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Doctor => runtime()?.block_on(crate::doctor::run(&ctx.home, ctx.json)),
         command => run_rest(ctx, command),
     }
 }
@@ -140,6 +141,7 @@ async fn run_async(ctx: &Ctx, command: Command) -> anyhow::Result<ExitCode> {
         Command::Key(k) => crate::keys::key_cmd(&ctx.home, ctx.json, k).await?,
         Command::Lock => crate::keys::lock(&ctx.home).await?,
         Command::Init(_)
+        | Command::Doctor
         | Command::Passphrase(_)
         | Command::Completions { .. }
         | Command::Man { .. }

@@ -132,6 +132,9 @@ enum Command {
         #[arg(long, conflicts_with_all = ["passphrase_file", "new_passphrase_file"])]
         stdin: bool,
     },
+    /// Check the home without a daemon: permissions, key files, config, free space and the
+    /// store (run by `duet doctor`). Prints the findings as a JSON array.
+    Doctor,
     /// Replace the device key and the data key and re-seal the store (run by `duet key
     /// rotate`; the daemon must be stopped). Prints a JSON report.
     KeyRotate {
@@ -304,6 +307,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
                 &source(new_passphrase_file),
             )
         }
+        Command::Doctor => print_json(&crate::doctor::check(&home)),
         Command::KeyRotate {
             passphrase_file,
             passphrase_stdin,

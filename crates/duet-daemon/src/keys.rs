@@ -139,17 +139,23 @@ pub fn rotate(home: &Home, passphrase: &Passphrase) -> anyhow::Result<RotateRepo
         pass.as_ref(),
         duet_proto::Overwrite::Refuse,
     )?;
-    match std::fs::read(home.endpoint_key()) {
-        Ok(sealed) => {
-            let secret = old.open_secret(&sealed)?;
-            crate::init::write_private(
-                &staged_keys.join("endpoint.age"),
-                &new.seal_secret(&secret)?,
-            )?;
+    // Every other secret of the device is an age file in keys/ sealed to the device key
+    // (`DeviceKey::seal_secret`): the endpoint key today, any later one too. Each is opened
+    // with the old key and sealed to the new one; the secrets themselves do not change.
+    for entry in std::fs::read_dir(home.keys_dir())
+        .with_context(|| format!("cannot read {}", home.keys_dir().display()))?
+    {
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != "age") {
+            continue;
         }
-        // A home from before the network: the daemon makes one at its next start.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).context(format!("cannot read {}", home.endpoint_key().display())),
+        let sealed =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let secret = old
+            .open_secret(&sealed)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        let name = path.file_name().unwrap_or_default();
+        crate::init::write_private(&staged_keys.join(name), &new.seal_secret(&secret)?)?;
     }
     std::fs::File::open(staging.path())?.sync_all()?;
 

@@ -14,6 +14,7 @@
 mod args;
 pub mod backup;
 pub mod config;
+pub mod doctor;
 pub mod engine;
 mod handlers;
 pub mod init;

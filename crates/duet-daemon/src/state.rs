@@ -1,7 +1,5 @@
 //! The daemon's shared state: who it is, whether the journal is unlocked, and shutdown.
 
-use std::sync::Mutex;
-
 use duet_crypto::{DeviceKey, KeyFileKind, SecretString};
 use duet_proto::{ErrorCode, Home, StatusView, WireError};
 use duet_store::Store;
@@ -23,17 +21,51 @@ pub struct Daemon {
     home: Home,
     config: SharedConfig,
     started_at: Timestamp,
-    engine: RwLock<Option<Engine>>,
-    /// Serialises unlock attempts without holding `engine` during the slow part, so
+    /// The journal's state, behind one lock, so the engine, its thread, the sync service and
+    /// the network's error always change together. The lock is tokio's, which cannot be
+    /// poisoned: a panic elsewhere never makes the state read as something it is not.
+    state: RwLock<State>,
+    /// Serialises unlock attempts without holding `state` during the slow part, so
     /// `status` keeps answering while a passphrase is being checked.
     opening: tokio::sync::Mutex<()>,
-    thread: Mutex<Option<EngineThread>>,
-    sync: RwLock<Option<SyncService<EngineReplica>>>,
-    network_error: Mutex<Option<String>>,
-    /// The device's age recipient (public, not secret), learnt when the key is first read,
-    /// so backups can be encrypted to it without keeping the identity in memory.
-    recipient: Mutex<Option<String>>,
     shutdown: CancellationToken,
+}
+
+/// What [`Daemon::state`] guards.
+struct State {
+    phase: Phase,
+    /// The device's age recipient (public, not secret), learnt when the key is first read,
+    /// so backups can be encrypted to it without keeping the identity in memory. It outlives
+    /// a `lock`.
+    recipient: Option<String>,
+}
+
+/// Where the journal stands.
+enum Phase {
+    /// The daemon has not opened the journal yet (it waits for `unlock` when the key has a
+    /// passphrase).
+    NotOpened,
+    /// It was open and has been closed: by `duet lock`, or for shutdown.
+    Locked,
+    /// Open: the engine and its thread, and the network if it started.
+    Unlocked(Box<Open>),
+}
+
+/// An open journal.
+struct Open {
+    engine: Engine,
+    /// Taken by `close` to wait for the last batch.
+    thread: EngineThread,
+    /// `None` while the network starts, or if it did not (then `network_error` says why).
+    sync: Option<Sync>,
+    network_error: Option<String>,
+}
+
+fn locked_error() -> WireError {
+    WireError::new(
+        ErrorCode::Locked,
+        "the journal is locked: run `duet unlock` to give the passphrase",
+    )
 }
 
 /// The sync service as the daemon runs it.
@@ -46,12 +78,11 @@ impl Daemon {
             config: SharedConfig::new(home.config(), config),
             home,
             started_at: Timestamp::now(),
-            engine: RwLock::new(None),
+            state: RwLock::new(State {
+                phase: Phase::NotOpened,
+                recipient: None,
+            }),
             opening: tokio::sync::Mutex::new(()),
-            thread: Mutex::new(None),
-            sync: RwLock::new(None),
-            network_error: Mutex::new(None),
-            recipient: Mutex::new(None),
             shutdown: CancellationToken::new(),
         }
     }
@@ -77,7 +108,7 @@ impl Daemon {
     /// starts the engine. Doing it again once open is a no-op.
     pub async fn open(&self, passphrase: Option<SecretString>) -> Result<(), WireError> {
         let _opening = self.opening.lock().await;
-        if self.engine.read().await.is_some() {
+        if !self.is_locked().await {
             return Ok(());
         }
         let key_path = self.home.device_key();
@@ -110,30 +141,40 @@ impl Daemon {
         .await
         .map_err(|e| damaged_or_failed(&self.home, e))??;
         let ((handle, thread), secret, recipient) = started;
-        if let Ok(mut r) = self.recipient.lock() {
-            *r = Some(recipient);
-        }
-        *self.engine.write().await = Some(handle.clone());
-        if let Ok(mut t) = self.thread.lock() {
-            *t = Some(thread);
+        {
+            let mut state = self.state.write().await;
+            state.recipient = Some(recipient);
+            state.phase = Phase::Unlocked(Box::new(Open {
+                engine: handle.clone(),
+                thread,
+                sync: None,
+                network_error: None,
+            }));
         }
         tracing::info!("journal open");
         simulate_newer_schema(&handle).await;
         // The journal works offline: a network that will not start is reported, not fatal.
-        match self.start_sync(handle, secret).await {
-            Ok(sync) => {
-                tracing::info!(endpoint = %sync.endpoint_id(), "network up");
-                if let Ok(mut n) = self.network_error.lock() {
-                    *n = None;
+        let started = self.start_sync(handle, secret).await;
+        let unused = {
+            let mut state = self.state.write().await;
+            match (&mut state.phase, started) {
+                (Phase::Unlocked(open), Ok(sync)) => {
+                    tracing::info!(endpoint = %sync.endpoint_id(), "network up");
+                    open.sync = Some(sync);
+                    None
                 }
-                *self.sync.write().await = Some(sync);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "network did not start; the journal works offline");
-                if let Ok(mut n) = self.network_error.lock() {
-                    *n = Some(e);
+                (Phase::Unlocked(open), Err(e)) => {
+                    tracing::error!(error = %e, "network did not start; the journal works offline");
+                    open.network_error = Some(e);
+                    None
                 }
+                // Closed (shutdown) while the network started: stop it again.
+                (_, Ok(sync)) => Some(sync),
+                (_, Err(_)) => None,
             }
+        };
+        if let Some(sync) = unused {
+            sync.shutdown().await;
         }
         Ok(())
     }
@@ -216,47 +257,50 @@ impl Daemon {
 
     /// The sync service, or an error saying why there is none.
     pub async fn sync(&self) -> Result<Sync, WireError> {
-        if let Some(s) = self.sync.read().await.clone() {
-            return Ok(s);
+        match &self.state.read().await.phase {
+            Phase::Unlocked(open) => open.sync.clone().ok_or_else(|| {
+                let why = open
+                    .network_error
+                    .clone()
+                    .unwrap_or_else(|| "the network is not running".into());
+                WireError::new(ErrorCode::Network, why)
+            }),
+            Phase::NotOpened | Phase::Locked => Err(locked_error()),
         }
-        self.engine().await?;
-        let why = self
-            .network_error
-            .lock()
-            .ok()
-            .and_then(|n| n.clone())
-            .unwrap_or_else(|| "the network is not running".into());
-        Err(WireError::new(ErrorCode::Network, why))
     }
 
     /// The engine, or a `Locked` error.
     pub async fn engine(&self) -> Result<Engine, WireError> {
-        self.engine.read().await.clone().ok_or_else(|| {
-            WireError::new(
-                ErrorCode::Locked,
-                "the journal is locked: run `duet unlock` to give the passphrase",
-            )
-        })
+        match &self.state.read().await.phase {
+            Phase::Unlocked(open) => Ok(open.engine.clone()),
+            Phase::NotOpened | Phase::Locked => Err(locked_error()),
+        }
     }
 
-    /// Whether the journal is locked.
+    /// Whether the journal is locked (not opened yet, or closed).
     pub async fn is_locked(&self) -> bool {
-        self.engine.read().await.is_none()
+        !matches!(self.state.read().await.phase, Phase::Unlocked(_))
     }
 
     /// Stops the engine and waits until its last batch is on disk, even if engine handles
     /// are still held by connections that did not finish in time.
     pub async fn close(&self) {
         // Take it out first: holding the lock through the shutdown would stall `status`.
-        let sync = self.sync.write().await.take();
+        let phase = std::mem::replace(&mut self.state.write().await.phase, Phase::Locked);
+        let Phase::Unlocked(open) = phase else {
+            return;
+        };
+        let Open {
+            engine,
+            thread,
+            sync,
+            ..
+        } = *open;
         if let Some(sync) = sync {
             sync.shutdown().await;
         }
-        self.engine.write().await.take();
-        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
-        if let Some(thread) = thread {
-            let _ = tokio::task::spawn_blocking(move || thread.stop()).await;
-        }
+        drop(engine);
+        let _ = tokio::task::spawn_blocking(move || thread.stop()).await;
     }
 
     /// Drops the journal and the data key from memory (after the last batch is on disk),
@@ -278,7 +322,7 @@ impl Daemon {
     /// This device's age recipient: remembered from the last unlock, or read from a plain
     /// key file. A protected key that was never unlocked gives a `locked` error.
     pub async fn recipient(&self) -> Result<String, WireError> {
-        if let Some(r) = self.recipient.lock().ok().and_then(|r| r.clone()) {
+        if let Some(r) = self.state.read().await.recipient.clone() {
             return Ok(r);
         }
         let path = self.home.device_key();
@@ -294,9 +338,7 @@ impl Daemon {
             ),
             other => WireError::new(ErrorCode::Storage, other.to_string()),
         })?;
-        if let Ok(mut r) = self.recipient.lock() {
-            *r = Some(recipient.clone());
-        }
+        self.state.write().await.recipient = Some(recipient.clone());
         Ok(recipient)
     }
 
@@ -317,7 +359,10 @@ impl Daemon {
             counts: None,
             members: Vec::new(),
             endpoint_id: None,
-            network_error: self.network_error.lock().ok().and_then(|n| n.clone()),
+            network_error: match &self.state.read().await.phase {
+                Phase::Unlocked(open) => open.network_error.clone(),
+                Phase::NotOpened | Phase::Locked => None,
+            },
             peers: Vec::new(),
             unsynced: false,
             device_changes: Vec::new(),

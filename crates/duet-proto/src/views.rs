@@ -395,3 +395,57 @@ pub struct KeyView {
     /// The device's network (iroh endpoint) id; `null` while the network is not running.
     pub endpoint_id: Option<String>,
 }
+
+/// One finding of `duet doctor`: what was checked, how it stands, and how to fix it. Printed
+/// by `duetd doctor` (the offline checks, as a JSON array) and by `duet doctor --json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoctorFinding {
+    /// The area checked: `home`, `keys`, `config`, `store`, `disk`, `daemon`, `network`,
+    /// `peer`, `clock` or `invitations`.
+    pub check: String,
+    /// `ok`; `problem` (something to fix: `duet doctor` then exits 1); or `note` (worth
+    /// knowing, not wrong).
+    pub status: String,
+    /// What was found, in plain words.
+    pub finding: String,
+    /// How to fix it, when there is something to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl DoctorFinding {
+    /// A check that passed.
+    pub fn ok(check: &str, finding: impl Into<String>) -> Self {
+        Self {
+            check: check.to_owned(),
+            status: "ok".to_owned(),
+            finding: finding.into(),
+            fix: None,
+        }
+    }
+
+    /// Something to fix, and how.
+    pub fn problem(check: &str, finding: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self {
+            check: check.to_owned(),
+            status: "problem".to_owned(),
+            finding: finding.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
+    /// Worth knowing, not wrong; `fix` says what to do if it is not what you meant.
+    pub fn note(check: &str, finding: impl Into<String>, fix: Option<String>) -> Self {
+        Self {
+            check: check.to_owned(),
+            status: "note".to_owned(),
+            finding: finding.into(),
+            fix,
+        }
+    }
+
+    /// Whether this finding makes `duet doctor` fail.
+    pub fn is_problem(&self) -> bool {
+        self.status == "problem"
+    }
+}

@@ -56,8 +56,14 @@ pub enum StoreError {
         seq: u64,
     },
     /// redb failed to open the database.
-    #[error("cannot open the store: {0}")]
-    Database(#[source] redb::DatabaseError),
+    #[error("cannot open the store {}: {source}", path.display())]
+    Database {
+        /// The store file.
+        path: PathBuf,
+        /// redb's reason.
+        #[source]
+        source: redb::DatabaseError,
+    },
     /// redb failed to start a transaction.
     #[error("store transaction failed: {0}")]
     Transaction(#[from] redb::TransactionError),

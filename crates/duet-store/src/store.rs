@@ -53,7 +53,10 @@ fn open_error(path: &Path, e: redb::DatabaseError) -> StoreError {
                 reason,
             }
         }
-        other => StoreError::Database(other),
+        other => StoreError::Database {
+            path: path.to_owned(),
+            source: other,
+        },
     }
 }
 
