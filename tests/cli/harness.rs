@@ -96,6 +96,18 @@ impl Duet {
         self.ok(&["daemon", "stop"]);
     }
 
+    /// Starts the daemon with one extra environment variable (test hooks of debug builds).
+    #[track_caller]
+    pub fn start_with_env(&self, key: &str, value: &str) {
+        let out: Out = self
+            .cmd(&["daemon", "start"])
+            .env(key, value)
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(out.code, 0, "daemon start with {key}: {out:?}");
+    }
+
     /// Starts the daemon.
     pub fn start(&self) {
         self.ok(&["daemon", "start"]);
