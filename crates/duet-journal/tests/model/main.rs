@@ -1,5 +1,6 @@
 //! Integration tests of the journal model: one test binary, one module per concern.
 
+mod authorship;
 mod boundaries;
 mod lifecycle;
 mod merge;
