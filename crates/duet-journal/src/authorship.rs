@@ -41,6 +41,27 @@ pub struct SignedHead {
     pub hash: ChangeHash,
 }
 
+/// The context that starts every signed-head message, so a signature made for a head is
+/// valid for nothing else (a backup, a pairing proof).
+const HEAD_CONTEXT: &[u8] = b"duet change sig v1";
+
+impl SignedHead {
+    /// The bytes a device signs for this head in `journal_id`:
+    /// `"duet change sig v1" ‖ len(journal id) ‖ journal id ‖ actor (16) ‖ seq (u64 BE) ‖
+    /// hash (32)`. Binding the journal means a head cannot be replayed into another journal.
+    pub fn message(&self, journal_id: &str) -> Vec<u8> {
+        let actor = self.actor.to_bytes();
+        let mut m = Vec::with_capacity(HEAD_CONTEXT.len() + 8 + journal_id.len() + 56);
+        m.extend_from_slice(HEAD_CONTEXT);
+        m.extend_from_slice(&(journal_id.len() as u64).to_be_bytes());
+        m.extend_from_slice(journal_id.as_bytes());
+        m.extend_from_slice(actor);
+        m.extend_from_slice(&self.seq.to_be_bytes());
+        m.extend_from_slice(self.hash.as_ref());
+        m
+    }
+}
+
 /// Which changes of one document are authenticated, given the signed heads known so far.
 #[derive(Debug, Clone, Default)]
 pub struct Authentication {
@@ -101,6 +122,36 @@ impl Authentication {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn head_messages_bind_journal_actor_seq_and_hash() {
+        let head = SignedHead {
+            actor: actor_for_key(&[1; 32]),
+            seq: 7,
+            hash: ChangeHash([9; 32]),
+        };
+        let m = head.message("j1");
+        assert!(m.starts_with(HEAD_CONTEXT));
+        assert_ne!(m, head.message("j2"));
+        assert_ne!(
+            m,
+            SignedHead {
+                seq: 8,
+                ..head.clone()
+            }
+            .message("j1")
+        );
+        assert_ne!(
+            m,
+            SignedHead {
+                hash: ChangeHash([8; 32]),
+                ..head.clone()
+            }
+            .message("j1")
+        );
+        // The journal id is length-prefixed: no two (journal, actor) splits collide.
+        assert_ne!(head.message("j1a"), head.message("j1"));
+    }
 
     #[test]
     fn actors_are_stable_and_distinct_per_key() {
