@@ -30,6 +30,8 @@ impl From<Output> for Out {
 pub struct Duet {
     _dir: tempfile::TempDir,
     pub home: PathBuf,
+    /// Environment overrides for every command (e.g. a device in its own network namespace).
+    env: Vec<(String, String)>,
 }
 
 impl Duet {
@@ -41,7 +43,31 @@ impl Duet {
             .tempdir_in("/tmp")
             .unwrap();
         let home = dir.path().join("h");
-        Self { _dir: dir, home }
+        Self {
+            _dir: dir,
+            home,
+            env: Vec::new(),
+        }
+    }
+
+    /// A running device of `name` whose commands (and so its daemon) see `env` on top of
+    /// the defaults.
+    pub fn person_with_env(name: &str, device: &str, env: &[(&str, &str)]) -> Self {
+        let mut d = Self::new();
+        d.env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        d.ok(&[
+            "init",
+            "--name",
+            name,
+            "--device-name",
+            device,
+            "--no-passphrase",
+        ]);
+        d.ok(&["daemon", "start"]);
+        d
     }
 
     /// A home initialised without a passphrase, daemon not started.
@@ -126,6 +152,9 @@ impl Duet {
             .env("DUET_NO_LOCAL_DISCOVERY", "true")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null());
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
         c
     }
 

@@ -12,6 +12,7 @@ mod export;
 mod integration;
 mod keys;
 mod lifecycle;
+mod partition;
 mod privacy;
 mod sync;
 mod targets;
