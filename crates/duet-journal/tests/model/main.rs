@@ -4,6 +4,7 @@ mod boundaries;
 mod lifecycle;
 mod merge;
 mod props;
+mod sync;
 mod unicode;
 mod validation;
 
