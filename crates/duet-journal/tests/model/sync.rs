@@ -85,6 +85,10 @@ fn a_divergence_of_megabytes_both_ways_converges_in_bounded_messages() {
         assert!(rounds < 100, "the sync protocol did not settle");
     }
 
+    eprintln!(
+        "{} messages in {rounds} rounds, largest batch {} bytes, largest message {} bytes",
+        t.messages, t.max_batched, t.max
+    );
     assert_eq!(a.heads(), b.heads(), "the replicas did not converge");
     assert_eq!(a.notes(None), b.notes(None));
     assert_eq!(a.notes(None).len(), 3_002);
