@@ -7,6 +7,9 @@
 //! before reading again deadlocked as soon as both peers had more to send than a QUIC stream
 //! window (~1.25 MB): each blocked writing while neither read (issue 9).
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use iroh::EndpointId;
 use iroh::endpoint::Connection;
 use tokio::sync::Notify;
@@ -26,6 +29,62 @@ pub(crate) trait SessionEvents: Send + Sync {
     fn traffic(&self, peer: &EndpointId, sent: usize, received: usize);
 }
 
+/// A session that moves nothing for this long while the two documents differ is torn down,
+/// so the dialer tries a fresh connection: a connection can stay "up" while nothing flows.
+pub(crate) const STALL_AFTER: Duration = Duration::from_secs(30);
+
+/// How a session ended.
+#[derive(Debug)]
+pub(crate) struct Ended {
+    /// Whether it made progress: changes moved (a sync message beyond the opening one each
+    /// way, which carries none) or the peer was seen in sync. A session that ends without
+    /// progress is a failure however long it lasted, so a bad peer is not redialled in a
+    /// tight loop.
+    pub(crate) progressed: bool,
+    /// Why it ended.
+    pub(crate) result: Result<(), SyncError>,
+}
+
+/// When the session last moved anything, and whether it ever did.
+struct Progress {
+    start: Instant,
+    /// Milliseconds after `start` of the last sign of progress.
+    last_ms: AtomicU64,
+    sent: AtomicU64,
+    received: AtomicU64,
+    synced: AtomicBool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+            synced: AtomicBool::new(false),
+        }
+    }
+
+    /// Bytes moved or changes applied: the session is alive.
+    fn touch(&self) {
+        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(now, Ordering::Relaxed);
+    }
+
+    fn idle(&self) -> Duration {
+        self.start
+            .elapsed()
+            .saturating_sub(Duration::from_millis(self.last_ms.load(Ordering::Relaxed)))
+    }
+
+    fn made(&self) -> bool {
+        self.synced.load(Ordering::Relaxed)
+            || self.sent.load(Ordering::Relaxed) > 1
+            || self.received.load(Ordering::Relaxed) > 1
+    }
+}
+
 /// What both halves of a session share.
 struct Ctx<'a, R> {
     replica: &'a R,
@@ -33,6 +92,7 @@ struct Ctx<'a, R> {
     peer_id: EndpointId,
     /// The session's sync-state key.
     peer: String,
+    progress: Progress,
 }
 
 /// Runs the sync loop on an established, hello'd stream until the peer leaves, the session
@@ -44,7 +104,9 @@ struct Ctx<'a, R> {
 /// consume messages the surviving one needed.
 ///
 /// Cancellation ends the session at once, even while a send waits for the peer's flow
-/// control: the half that was sending is dropped, and the caller closes the connection.
+/// control: the half that was sending is dropped, and the caller closes the connection. So
+/// does `stall_after` ([`STALL_AFTER`] outside tests) without progress while the documents
+/// differ.
 pub(crate) async fn run<R: Replica>(
     replica: &R,
     events: &dyn SessionEvents,
@@ -52,23 +114,60 @@ pub(crate) async fn run<R: Replica>(
     stream: FrameStream,
     cancel: CancellationToken,
     state_key: &str,
-) -> Result<(), SyncError> {
+    stall_after: Duration,
+) -> Ended {
     let ctx = Ctx {
         replica,
         events,
         peer_id: conn.remote_id(),
         peer: state_key.to_owned(),
+        progress: Progress::new(),
     };
-    replica.reset(ctx.peer.clone()).await?;
+    let result = run_halves(&ctx, stream, cancel, stall_after).await;
+    Ended {
+        progressed: ctx.progress.made(),
+        result,
+    }
+}
+
+async fn run_halves<R: Replica>(
+    ctx: &Ctx<'_, R>,
+    stream: FrameStream,
+    cancel: CancellationToken,
+    stall_after: Duration,
+) -> Result<(), SyncError> {
+    ctx.replica.reset(ctx.peer.clone()).await?;
     let (reader, writer) = stream.split();
     // Wakes the writer after each applied message: the reply (or the next batch) may be due.
     let received = Notify::new();
     tokio::select! {
         // Cancellation first: a session ended (peer removed, replaced) sends nothing more.
+        // The reader before the watchdog: an apply that just finished counts as progress.
         biased;
         () = cancel.cancelled() => Ok(()),
-        r = read_half(&ctx, reader, &received) => r,
-        r = write_half(&ctx, writer, &received) => r,
+        r = read_half(ctx, reader, &received) => r,
+        r = write_half(ctx, writer, &received) => r,
+        r = watchdog(ctx, stall_after) => r,
+    }
+}
+
+/// Ends the session when nothing moved for `stall_after` while the peer lacks our heads or
+/// we lack its.
+async fn watchdog<R: Replica>(ctx: &Ctx<'_, R>, stall_after: Duration) -> Result<(), SyncError> {
+    let mut tick = tokio::time::interval((stall_after / 4).max(Duration::from_millis(10)));
+    loop {
+        tick.tick().await;
+        if ctx.progress.idle() < stall_after {
+            continue;
+        }
+        let in_sync = ctx.replica.in_sync(ctx.peer.clone()).await?;
+        // Asked again after the engine answered: an apply it was busy with is progress.
+        if !in_sync && ctx.progress.idle() >= stall_after {
+            return Err(SyncError::Timeout(format!(
+                "nothing moved for {} s while the devices differ",
+                stall_after.as_secs_f32()
+            )));
+        }
     }
 }
 
@@ -82,12 +181,16 @@ async fn read_half<R: Replica>(
         match reader.recv().await? {
             Some(Frame::Sync(msg)) => {
                 tracing::trace!(bytes = msg.len(), "received sync message");
+                ctx.progress.received.fetch_add(1, Ordering::Relaxed);
+                ctx.progress.touch();
                 ctx.events.seen(&ctx.peer_id);
                 // Counted on arrival, so a session cut short still accounts for it.
                 ctx.events.traffic(&ctx.peer_id, 0, msg.len());
                 ctx.replica.receive(ctx.peer.clone(), msg).await?;
+                ctx.progress.touch();
                 received.notify_one();
                 if ctx.replica.in_sync(ctx.peer.clone()).await? {
+                    ctx.progress.synced.store(true, Ordering::Relaxed);
                     ctx.events.synced(&ctx.peer_id);
                 }
             }
@@ -127,7 +230,12 @@ async fn flush<R: Replica>(ctx: &Ctx<'_, R>, writer: &mut FrameWriter) -> Result
         tracing::trace!(bytes = msg.len(), "sending sync message");
         let len = msg.len();
         writer.send(&Frame::Sync(msg)).await?;
+        ctx.progress.sent.fetch_add(1, Ordering::Relaxed);
+        ctx.progress.touch();
         ctx.events.traffic(&ctx.peer_id, len, 0);
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
