@@ -1,6 +1,6 @@
 //! The journal as the sync layer sees it: [`duet_sync::Replica`] over the engine.
 
-use duet_journal::Member;
+use duet_journal::{APPLY_BATCH_BYTES, Journal, Member};
 use duet_sync::wire::MemberInfo;
 use duet_sync::{PeerRecord, Replica, ReplicaError};
 use tokio::sync::watch;
@@ -42,11 +42,20 @@ impl Replica for EngineReplica {
             .map_err(err)
     }
 
+    /// A large message is applied in parts of at most [`APPLY_BATCH_BYTES`] of changes, each
+    /// its own durable engine job: requests queued meanwhile are served between parts, and a
+    /// crash keeps the parts already applied.
     async fn receive(&self, peer: String, message: Vec<u8>) -> Result<(), ReplicaError> {
-        self.engine
-            .write(move |j, _| j.sync_receive(&peer, &message))
-            .await
-            .map_err(err)
+        let parts = Journal::sync_split(message, APPLY_BATCH_BYTES)
+            .map_err(|e| ReplicaError(e.to_string()))?;
+        for part in parts {
+            let peer = peer.clone();
+            self.engine
+                .write(move |j, _| j.sync_receive(&peer, &part))
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
     }
 
     async fn reset(&self, peer: String) -> Result<(), ReplicaError> {

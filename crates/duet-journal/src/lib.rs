@@ -26,4 +26,4 @@ pub use error::JournalError;
 pub use ids::{EntryId, EntryKind};
 pub use journal::Journal;
 pub use members::Member;
-pub use sync::{MAX_SYNC_CHANGE_BYTES, SYNC_BATCH_BYTES};
+pub use sync::{APPLY_BATCH_BYTES, MAX_SYNC_CHANGE_BYTES, SYNC_BATCH_BYTES};

@@ -35,6 +35,26 @@ pub const SYNC_BATCH_BYTES: usize = 1024 * 1024;
 /// peer refusing the same frame forever.
 pub const MAX_SYNC_CHANGE_BYTES: usize = 60 * 1024 * 1024;
 
+/// The most change bytes applied in one go when a received message is split
+/// ([`Journal::sync_split`]): applying costs time in proportion to the operations applied,
+/// and the engine serves nothing else meanwhile.
+pub const APPLY_BATCH_BYTES: usize = 256 * 1024;
+
+/// The end (exclusive) of the batch of `changes` that starts at `start`: as many changes as
+/// fit in `budget` bytes, and always at least one.
+fn batch_end(changes: &sync::ChunkList, start: usize, budget: usize) -> usize {
+    let mut bytes = 0;
+    let mut end = start;
+    for change in changes.iter().skip(start) {
+        if end > start && bytes + change.len() > budget {
+            break;
+        }
+        bytes += change.len();
+        end += 1;
+    }
+    end
+}
+
 /// One session's sync state, plus what is left of a message too big to send at once.
 #[derive(Default)]
 pub(crate) struct SyncSession {
@@ -51,19 +71,16 @@ impl SyncSession {
     fn next_batch(&mut self) -> Option<sync::Message> {
         let (msg, next) = self.pending.as_mut()?;
         let first = *next == 0;
-        let mut batch = Vec::new();
-        let mut bytes = 0;
-        for change in msg.changes.iter().skip(*next) {
-            if !batch.is_empty() && bytes + change.len() > SYNC_BATCH_BYTES {
-                break;
-            }
-            *next += 1;
-            if change.len() > MAX_SYNC_CHANGE_BYTES {
-                continue;
-            }
-            bytes += change.len();
-            batch.push(change.to_vec());
-        }
+        let end = batch_end(&msg.changes, *next, SYNC_BATCH_BYTES);
+        let batch: Vec<Vec<u8>> = msg
+            .changes
+            .iter()
+            .skip(*next)
+            .take(end - *next)
+            .filter(|c| c.len() <= MAX_SYNC_CHANGE_BYTES)
+            .map(<[u8]>::to_vec)
+            .collect();
+        *next = end;
         let last = *next >= msg.changes.len();
         let (need, have) = if first || last {
             (msg.need.clone(), msg.have.clone())
@@ -107,6 +124,45 @@ impl Journal {
         }
         session.pending = Some((msg, 0));
         session.next_batch().map(sync::Message::encode)
+    }
+
+    /// Splits a received sync message into messages of at most `budget` change bytes each (a
+    /// single larger change alone), so the caller can apply a large one in steps, each made
+    /// durable, serving other work between them: applying is the same as applying the whole
+    /// message at once. Each part keeps the message's heads, need and have. A message that
+    /// is small, or holds a whole document (one chunk), comes back as it is.
+    pub fn sync_split(message: Vec<u8>, budget: usize) -> Result<Vec<Vec<u8>>, JournalError> {
+        let msg = sync::Message::decode(&message)
+            .map_err(|e| JournalError::Invalid(format!("malformed sync message: {e}")))?;
+        let bytes: usize = msg.changes.iter().map(<[u8]>::len).sum();
+        if bytes <= budget || msg.changes.len() < 2 {
+            return Ok(vec![message]);
+        }
+        let mut parts = Vec::new();
+        let mut start = 0;
+        while start < msg.changes.len() {
+            let end = batch_end(&msg.changes, start, budget);
+            let changes: Vec<Vec<u8>> = msg
+                .changes
+                .iter()
+                .skip(start)
+                .take(end - start)
+                .map(<[u8]>::to_vec)
+                .collect();
+            parts.push(
+                sync::Message {
+                    heads: msg.heads.clone(),
+                    need: msg.need.clone(),
+                    have: msg.have.clone(),
+                    changes: changes.into(),
+                    flags: msg.flags,
+                    version: msg.version.clone(),
+                }
+                .encode(),
+            );
+            start = end;
+        }
+        Ok(parts)
     }
 
     /// Applies a sync message from `peer`. Changes it carries become part of the document
