@@ -28,6 +28,9 @@ const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
 /// a random part of itself so that devices that failed together do not retry in lockstep.
 const BACKOFF_MIN: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(60);
+/// Two connections to one peer opened this close together are a simultaneous dial: keep the
+/// one the lower endpoint id opened. Otherwise the newer one wins (the older is likely dead).
+const SIMULTANEOUS: Duration = Duration::from_secs(2);
 
 /// A fresh backoff: an endless sequence of waits, from [`BACKOFF_MIN`] up to twice
 /// [`BACKOFF_MAX`] with jitter.
@@ -46,9 +49,6 @@ fn backoff() -> impl Iterator<Item = Duration> + Send {
 fn closed_as_duplicate(conn: &Connection) -> bool {
     matches!(conn.close_reason(), Some(ConnectionError::ApplicationClosed(c)) if c.reason.as_ref() == b"duplicate")
 }
-/// Two connections to one peer opened this close together are a simultaneous dial: keep the
-/// one the lower endpoint id opened. Otherwise the newer one wins (the older is likely dead).
-const SIMULTANEOUS: Duration = Duration::from_secs(2);
 
 /// What `duet peers` and `duet status` show of a member.
 #[derive(Debug, Clone, PartialEq, Eq)]
