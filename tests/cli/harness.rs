@@ -139,6 +139,22 @@ impl Duet {
         self.ok(&["daemon", "start"]);
     }
 
+    /// Starts the daemon of a home whose journal takes long to open (megabytes of notes in a
+    /// debug build on a busy machine can outlast `daemon start`'s 20 s): waits up to `limit`
+    /// for it to answer.
+    pub fn start_slow(&self, limit: std::time::Duration) {
+        let out = self.run(&["daemon", "start"]);
+        if out.code == 0 {
+            return;
+        }
+        assert!(out.stderr.contains("did not answer"), "{out:?}");
+        let deadline = std::time::Instant::now() + limit;
+        while self.run(&["daemon", "status"]).code != 0 {
+            assert!(std::time::Instant::now() < deadline, "duetd never answered");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(DUET);
         c.args(args)

@@ -29,3 +29,4 @@ pub use ids::{EntryId, EntryKind};
 pub use journal::Journal;
 pub use members::Member;
 pub use people::{Admission, People};
+pub use sync::{APPLY_BATCH_BYTES, MAX_SYNC_CHANGE_BYTES, SYNC_BATCH_BYTES};

@@ -6,6 +6,7 @@ mod lifecycle;
 mod merge;
 mod people;
 mod props;
+mod sync;
 mod unicode;
 mod validation;
 
