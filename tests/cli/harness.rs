@@ -30,6 +30,8 @@ impl From<Output> for Out {
 pub struct Duet {
     _dir: tempfile::TempDir,
     pub home: PathBuf,
+    /// Environment overrides for every command (e.g. a device in its own network namespace).
+    env: Vec<(String, String)>,
 }
 
 impl Duet {
@@ -41,7 +43,31 @@ impl Duet {
             .tempdir_in("/tmp")
             .unwrap();
         let home = dir.path().join("h");
-        Self { _dir: dir, home }
+        Self {
+            _dir: dir,
+            home,
+            env: Vec::new(),
+        }
+    }
+
+    /// A running device of `name` whose commands (and so its daemon) see `env` on top of
+    /// the defaults.
+    pub fn person_with_env(name: &str, device: &str, env: &[(&str, &str)]) -> Self {
+        let mut d = Self::new();
+        d.env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        d.ok(&[
+            "init",
+            "--name",
+            name,
+            "--device-name",
+            device,
+            "--no-passphrase",
+        ]);
+        d.ok(&["daemon", "start"]);
+        d
     }
 
     /// A home initialised without a passphrase, daemon not started.
@@ -96,9 +122,37 @@ impl Duet {
         self.ok(&["daemon", "stop"]);
     }
 
+    /// Starts the daemon with one extra environment variable (test hooks of debug builds).
+    #[track_caller]
+    pub fn start_with_env(&self, key: &str, value: &str) {
+        let out: Out = self
+            .cmd(&["daemon", "start"])
+            .env(key, value)
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(out.code, 0, "daemon start with {key}: {out:?}");
+    }
+
     /// Starts the daemon.
     pub fn start(&self) {
         self.ok(&["daemon", "start"]);
+    }
+
+    /// Starts the daemon of a home whose journal takes long to open (megabytes of notes in a
+    /// debug build on a busy machine can outlast `daemon start`'s 20 s): waits up to `limit`
+    /// for it to answer.
+    pub fn start_slow(&self, limit: std::time::Duration) {
+        let out = self.run(&["daemon", "start"]);
+        if out.code == 0 {
+            return;
+        }
+        assert!(out.stderr.contains("did not answer"), "{out:?}");
+        let deadline = std::time::Instant::now() + limit;
+        while self.run(&["daemon", "status"]).code != 0 {
+            assert!(std::time::Instant::now() < deadline, "duetd never answered");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
@@ -114,6 +168,9 @@ impl Duet {
             .env("DUET_NO_LOCAL_DISCOVERY", "true")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null());
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
         c
     }
 

@@ -17,6 +17,7 @@ mod export;
 mod integration;
 mod keys;
 mod lifecycle;
+mod partition;
 mod privacy;
 mod sync;
 mod targets;

@@ -317,13 +317,7 @@ fn a_panic_applying_a_message_leaves_the_daemon_serving() {
     b.synced();
     a.synced();
     b.stop();
-    let out: crate::harness::Out = b
-        .cmd(&["daemon", "start"])
-        .env("DUET_TEST_PANIC_ON_RECEIVE", "1")
-        .output()
-        .unwrap()
-        .into();
-    assert_eq!(out.code, 0, "{out:?}");
+    b.start_with_env("DUET_TEST_PANIC_ON_RECEIVE", "1");
     let from_alice = a.note("from alice", "arrives later");
     // Bob's daemon keeps answering and writing while every message from Alice panics.
     for i in 0..5 {
@@ -365,13 +359,7 @@ fn changes_from_a_newer_duet_are_parked_and_the_store_still_opens() {
     a.synced();
     // Alice's device becomes "newer": it writes schema 2 when it opens the journal.
     a.stop();
-    let out: crate::harness::Out = a
-        .cmd(&["daemon", "start"])
-        .env("DUET_TEST_WRITE_SCHEMA", "2")
-        .output()
-        .unwrap()
-        .into();
-    assert_eq!(out.code, 0, "{out:?}");
+    a.start_with_env("DUET_TEST_WRITE_SCHEMA", "2");
     let newer = a.note("after the upgrade", "from a newer duet");
     let told = (0..30).any(|_| {
         b.run(&["sync", "--wait", "--timeout", "2s"]);

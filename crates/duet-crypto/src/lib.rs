@@ -10,6 +10,9 @@
 //!   the ChaCha20-Poly1305 AEAD that age uses), with the record's location as associated data, so a record cannot be
 //!   moved to another key or table without failing to open.
 //!
+//! - each device also has an Ed25519 [`SigningKey`], sealed to its device key like the
+//!   network key, for what the device vouches for as its own.
+//!
 //! Secrets are zeroized on drop and never appear in `Debug` output or error messages.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
@@ -17,9 +20,11 @@
 mod data_key;
 mod device_key;
 mod error;
+mod signing_key;
 
 pub use age;
 pub use age::secrecy::{ExposeSecret, SecretString};
 pub use data_key::DataKey;
 pub use device_key::{DeviceKey, KeyFileKind};
 pub use error::{KeyError, SealError};
+pub use signing_key::{SigningKey, verify};

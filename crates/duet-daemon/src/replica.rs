@@ -1,6 +1,6 @@
 //! The journal as the sync layer sees it: [`duet_sync::Replica`] over the engine.
 
-use duet_journal::{Admission, Journal, Member};
+use duet_journal::{APPLY_BATCH_BYTES, Admission, Journal, Member};
 use duet_sync::wire::{MemberInfo, PersonInfo};
 use duet_sync::{InviteFor, PeerRecord, Replica, ReplicaError};
 use tokio::sync::watch;
@@ -69,18 +69,27 @@ impl Replica for EngineReplica {
             .map_err(err)
     }
 
+    /// A large message is applied in parts of at most [`APPLY_BATCH_BYTES`] of changes, each
+    /// its own durable engine job: requests queued meanwhile are served between parts, and a
+    /// crash keeps the parts already applied.
     async fn receive(&self, peer: String, message: Vec<u8>) -> Result<(), ReplicaError> {
-        self.engine
-            .write(move |j, _| {
-                // Tests inject a panic here to prove that one cannot take the daemon down;
-                // release builds ignore the variable.
-                if cfg!(debug_assertions) && std::env::var_os(PANIC_ON_RECEIVE).is_some() {
-                    panic!("injected panic while applying a sync message ({PANIC_ON_RECEIVE})");
-                }
-                j.sync_receive(&peer, &message)
-            })
-            .await
-            .map_err(err)
+        let parts = Journal::sync_split(message, APPLY_BATCH_BYTES)
+            .map_err(|e| ReplicaError(e.to_string()))?;
+        for part in parts {
+            let peer = peer.clone();
+            self.engine
+                .write(move |j, _| {
+                    // Tests inject a panic here to prove that one cannot take the daemon
+                    // down; release builds ignore the variable.
+                    if cfg!(debug_assertions) && std::env::var_os(PANIC_ON_RECEIVE).is_some() {
+                        panic!("injected panic while applying a sync message ({PANIC_ON_RECEIVE})");
+                    }
+                    j.sync_receive(&peer, &part)
+                })
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
     }
 
     async fn reset(&self, peer: String) -> Result<(), ReplicaError> {

@@ -14,7 +14,7 @@ pub struct Journal {
     pub(crate) doc: AutoCommit,
     pub(crate) device_id: String,
     /// Automerge sync states, one per replication session (keyed by the sync layer).
-    pub(crate) sync_states: std::collections::HashMap<String, automerge::sync::State>,
+    pub(crate) sync_states: crate::sync::SyncSessions,
 }
 
 impl Journal {

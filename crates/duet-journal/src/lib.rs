@@ -10,6 +10,7 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod authorship;
 mod boundaries;
 mod checkins;
 mod error;
@@ -28,3 +29,4 @@ pub use ids::{EntryId, EntryKind};
 pub use journal::Journal;
 pub use members::Member;
 pub use people::{Admission, People};
+pub use sync::{APPLY_BATCH_BYTES, MAX_SYNC_CHANGE_BYTES, SYNC_BATCH_BYTES};

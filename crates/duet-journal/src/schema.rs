@@ -35,7 +35,7 @@ pub const ROOT_MAPS: [&str; 4] = [NOTES, CHECKINS, BOUNDARIES, MEMBERS];
 /// genesis change has the same hash in every duet journal ever created: documents that share
 /// it merge without their root maps conflicting (two independently created `notes` maps
 /// would otherwise hide one another's entries).
-const GENESIS_ACTOR: &[u8; 16] = b"duet-genesis-v1\0";
+pub(crate) const GENESIS_ACTOR: &[u8; 16] = b"duet-genesis-v1\0";
 
 /// A document holding only the genesis change, with a fresh random actor for what follows.
 pub fn genesis() -> AutoCommit {

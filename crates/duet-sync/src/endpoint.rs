@@ -67,6 +67,19 @@ impl Default for NetConfig {
     }
 }
 
+impl NetConfig {
+    /// Loopback only, with no relays and no discovery: for tests, which must not reach the
+    /// internet or see other devices.
+    pub fn loopback() -> Self {
+        Self {
+            relay: RelayChoice::Disabled,
+            listen: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            local_discovery: false,
+        }
+    }
+}
+
 /// Binds the endpoint: duet's ALPNs, the member gate, and the chosen relays and discovery.
 pub async fn build(
     secret: SecretKey,

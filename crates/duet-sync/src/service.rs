@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBuilder};
 use iroh::TransportAddr;
-use iroh::endpoint::Connection;
+use iroh::endpoint::{Connection, ConnectionError};
 use iroh::protocol::{AcceptError, ProtocolHandler, Router};
 use iroh::{Endpoint, EndpointAddr, EndpointId};
 use jiff::Timestamp;
@@ -28,12 +29,31 @@ pub use pairing::PairOutcome;
 
 /// How long a dial may take before it counts as failed.
 const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
-/// Backoff between failed dials: doubling from the first to the last.
+/// Backoff between failed dials: doubling from the first to the last, each wait stretched by
+/// a random part of itself so that devices that failed together do not retry in lockstep.
 const BACKOFF_MIN: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// Two connections to one peer opened this close together are a simultaneous dial: keep the
 /// one the lower endpoint id opened. Otherwise the newer one wins (the older is likely dead).
 const SIMULTANEOUS: Duration = Duration::from_secs(2);
+
+/// A fresh backoff: an endless sequence of waits, from [`BACKOFF_MIN`] up to twice
+/// [`BACKOFF_MAX`] with jitter.
+fn backoff() -> impl Iterator<Item = Duration> + Send {
+    ExponentialBuilder::new()
+        .with_min_delay(BACKOFF_MIN)
+        .with_max_delay(BACKOFF_MAX)
+        .with_factor(2.0)
+        .with_jitter()
+        .without_max_times()
+        .build()
+}
+
+/// Whether the peer closed `conn` as a duplicate of a connection it keeps (the
+/// simultaneous-dial rule): not a failure, the other connection carries the sync.
+fn closed_as_duplicate(conn: &Connection) -> bool {
+    matches!(conn.close_reason(), Some(ConnectionError::ApplicationClosed(c)) if c.reason.as_ref() == b"duplicate")
+}
 
 /// What `duet peers` and `duet status` show of a member.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,27 +285,48 @@ impl<R: Replica> Inner<R> {
             .is_some_and(|s| s.session.is_some())
     }
 
-    /// Runs a session on a connection whose hello exchange is done, until it ends. An error
-    /// that ended it early is returned, so a dialer can back off instead of retrying at once.
+    /// Runs a session on a connection whose hello exchange is done, until it ends. Whether
+    /// it made progress, and the error that ended it, are returned, so a dialer can back off
+    /// instead of retrying at once.
     async fn serve(
         &self,
         conn: Connection,
         stream: FrameStream,
         dialer: EndpointId,
-    ) -> Result<(), SyncError> {
+    ) -> session::Ended {
         let peer = conn.remote_id();
         let Some((id, cancel)) = self.register(peer, dialer) else {
             tracing::debug!(peer = %peer.fmt_short(), "dropping a duplicate or no longer allowed connection");
             conn.close(0u32.into(), b"duplicate");
-            return Ok(());
+            // The session that won carries the sync: nothing failed.
+            return session::Ended {
+                progressed: true,
+                result: Ok(()),
+            };
         };
         tracing::info!(peer = %peer.fmt_short(), "sync session up");
         let key = state_key(&peer, id);
-        let result = session::run(&self.replica, self, &conn, stream, cancel, &key).await;
+        let mut ended = session::run(
+            &self.replica,
+            self,
+            &conn,
+            stream,
+            cancel,
+            &key,
+            session::STALL_AFTER,
+        )
+        .await;
+        if ended.result.is_err() && closed_as_duplicate(&conn) {
+            tracing::debug!(peer = %peer.fmt_short(), "the peer kept its other connection");
+            ended = session::Ended {
+                progressed: true,
+                result: Ok(()),
+            };
+        }
         self.unregister(&peer, id);
         let _ = self.replica.reset(key).await;
         conn.close(0u32.into(), b"bye");
-        match &result {
+        match &ended.result {
             Ok(()) => tracing::info!(peer = %peer.fmt_short(), "sync session ended"),
             Err(e) => {
                 tracing::warn!(peer = %peer.fmt_short(), error = %e, "sync session failed");
@@ -295,7 +336,7 @@ impl<R: Replica> Inner<R> {
                 }
             }
         }
-        result
+        ended
     }
 
     /// Dials `peer` once and runs the session; returns when it ends or the dial fails.
@@ -321,6 +362,8 @@ impl<R: Replica> Inner<R> {
             .await?;
         match tokio::time::timeout(DIAL_TIMEOUT, stream.recv_control()).await {
             Err(_) => return Err(SyncError::Timeout("waiting for the hello".into())),
+            // The peer already has a connection with us, and keeps it.
+            Ok(Err(_)) if closed_as_duplicate(&conn) => return Ok(()),
             Ok(Err(e)) => return Err(refusal(&conn).unwrap_or(e)),
             Ok(Ok(Control::SyncHello { addr, .. })) => {
                 lock(&self.peers).entry(peer).or_default().addr = Some(addr);
@@ -330,11 +373,14 @@ impl<R: Replica> Inner<R> {
                 return Err(SyncError::Protocol(format!("unexpected {other:?}")));
             }
         }
-        let started = std::time::Instant::now();
-        match self.serve(conn, stream, self.endpoint.id()).await {
-            // A session that fails quickly fails again if retried at once: back off.
-            Err(e) if started.elapsed() < Duration::from_secs(10) => Err(e),
-            _ => Ok(()),
+        let ended = self.serve(conn, stream, self.endpoint.id()).await;
+        match ended.result {
+            _ if ended.progressed => Ok(()),
+            // However long it lasted, a session that moved nothing is a failure: back off.
+            Err(e) => Err(e),
+            Ok(()) => Err(SyncError::Protocol(
+                "the session ended before anything was exchanged".into(),
+            )),
         }
     }
 
@@ -342,7 +388,7 @@ impl<R: Replica> Inner<R> {
     /// off after failures, and dials at once when asked (`duet sync`).
     async fn dialer(self: Arc<Self>, peer: EndpointId) {
         let mut gen_rx = self.dial_gen.subscribe();
-        let mut backoff = BACKOFF_MIN;
+        let mut backoff = backoff();
         loop {
             if self.shutdown.is_cancelled() {
                 break;
@@ -352,14 +398,24 @@ impl<R: Replica> Inner<R> {
                     .into_iter()
                     .find(|(id, _)| *id == peer)
                     .map(|(_, r)| r),
-                Err(_) => None,
+                // A transient failure to read the members (the engine busy or reloading)
+                // must not end the dialer for good: try again later.
+                Err(e) => {
+                    tracing::debug!(peer = %peer.fmt_short(), error = %e, "cannot list members");
+                    let wait = backoff.next().unwrap_or(BACKOFF_MAX);
+                    tokio::select! {
+                        _ = self.shutdown.cancelled() => break,
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                    continue;
+                }
             };
             let Some(record) = record else { break };
             // Mark every request seen so far as handled by this round: one arriving during
             // the dial below wakes the wait that follows it.
             gen_rx.borrow_and_update();
             let wait = if self.connected(&peer) {
-                backoff = BACKOFF_MIN;
+                backoff = self::backoff();
                 Duration::from_secs(5)
             } else {
                 let gen_at_start = self.dial_gen();
@@ -369,25 +425,26 @@ impl<R: Replica> Inner<R> {
                 };
                 match dialed {
                     Ok(()) => {
-                        backoff = BACKOFF_MIN;
+                        backoff = self::backoff();
                         Duration::from_millis(200)
                     }
                     Err(e) => {
                         tracing::debug!(peer = %peer.fmt_short(), error = %e, "dial failed");
-                        if let Some(st) = lock(&self.peers).get_mut(&peer) {
+                        // A session the peer opened meanwhile is up: the error is stale.
+                        if let Some(st) = lock(&self.peers).get_mut(&peer)
+                            && st.session.is_none()
+                        {
                             st.last_error = Some(e.to_string());
                             st.failed_gen = Some(gen_at_start);
                         }
-                        let w = backoff;
-                        backoff = (backoff * 2).min(BACKOFF_MAX);
-                        w
+                        backoff.next().unwrap_or(BACKOFF_MAX)
                     }
                 }
             };
             tokio::select! {
                 _ = self.shutdown.cancelled() => break,
                 _ = tokio::time::sleep(wait) => {}
-                _ = gen_rx.changed() => backoff = BACKOFF_MIN,
+                _ = gen_rx.changed() => backoff = self::backoff(),
             }
         }
         if let Some(st) = lock(&self.peers).get_mut(&peer) {
@@ -475,7 +532,7 @@ impl<R: Replica> Inner<R> {
                 addr: self.endpoint.addr(),
             }))
             .await?;
-        self.serve(conn, stream, peer).await
+        self.serve(conn, stream, peer).await.result
     }
 }
 

@@ -5,9 +5,8 @@ use futures::{SinkExt, StreamExt};
 use iroh::EndpointAddr;
 use iroh::endpoint::{RecvStream, SendStream};
 use serde::{Deserialize, Serialize};
-use tokio::io::Join;
 use tokio_util::bytes::{BufMut, Bytes, BytesMut};
-use tokio_util::codec::{Framed, LengthDelimitedCodec};
+use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 
 use crate::SyncError;
 use crate::invitations::InviteId;
@@ -134,9 +133,49 @@ impl Frame {
     }
 }
 
+/// The receiving half of a frame stream. Kept apart from the sending half so a session can
+/// read while it writes: two peers that both wrote more than a QUIC stream window before
+/// reading would wait on each other forever.
+pub struct FrameReader {
+    inner: FramedRead<RecvStream, LengthDelimitedCodec>,
+}
+
+/// The sending half of a frame stream.
+pub struct FrameWriter {
+    inner: FramedWrite<SendStream, LengthDelimitedCodec>,
+}
+
+fn codec(limit: usize) -> LengthDelimitedCodec {
+    LengthDelimitedCodec::builder()
+        .max_frame_length(limit)
+        .new_codec()
+}
+
+impl FrameReader {
+    /// The next frame, or `None` when the peer finished the stream.
+    pub async fn recv(&mut self) -> Result<Option<Frame>, SyncError> {
+        match self.inner.next().await {
+            None => Ok(None),
+            Some(Ok(body)) => Frame::decode(&body).map(Some),
+            Some(Err(e)) => Err(SyncError::Protocol(e.to_string())),
+        }
+    }
+}
+
+impl FrameWriter {
+    /// Sends one frame.
+    pub async fn send(&mut self, frame: &Frame) -> Result<(), SyncError> {
+        self.inner
+            .send(frame.encode())
+            .await
+            .map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+}
+
 /// A bi-directional QUIC stream speaking frames.
 pub struct FrameStream {
-    inner: Framed<Join<RecvStream, SendStream>, LengthDelimitedCodec>,
+    reader: FrameReader,
+    writer: FrameWriter,
 }
 
 impl FrameStream {
@@ -147,34 +186,36 @@ impl FrameStream {
 
     /// Wraps a bi-stream accepting frames of at most `limit` bytes.
     pub fn with_limit(send: SendStream, recv: RecvStream, limit: usize) -> Self {
-        let codec = LengthDelimitedCodec::builder()
-            .max_frame_length(limit)
-            .new_codec();
         Self {
-            inner: Framed::new(tokio::io::join(recv, send), codec),
+            reader: FrameReader {
+                inner: FramedRead::new(recv, codec(limit)),
+            },
+            writer: FrameWriter {
+                // Our own frames are bounded by what we build, not by what we accept.
+                inner: FramedWrite::new(send, codec(MAX_FRAME_BYTES)),
+            },
         }
     }
 
     /// Changes the frame limit (raised once the peer is known).
     pub fn set_limit(&mut self, limit: usize) {
-        self.inner.codec_mut().set_max_frame_length(limit);
+        self.reader.inner.decoder_mut().set_max_frame_length(limit);
+    }
+
+    /// Separates reading from writing, for a session that does both at once. Bytes already
+    /// read ahead stay with the reader.
+    pub fn split(self) -> (FrameReader, FrameWriter) {
+        (self.reader, self.writer)
     }
 
     /// Sends one frame.
     pub async fn send(&mut self, frame: &Frame) -> Result<(), SyncError> {
-        self.inner
-            .send(frame.encode())
-            .await
-            .map_err(|e| SyncError::Protocol(e.to_string()))
+        self.writer.send(frame).await
     }
 
     /// The next frame, or `None` when the peer finished the stream.
     pub async fn recv(&mut self) -> Result<Option<Frame>, SyncError> {
-        match self.inner.next().await {
-            None => Ok(None),
-            Some(Ok(body)) => Frame::decode(&body).map(Some),
-            Some(Err(e)) => Err(SyncError::Protocol(e.to_string())),
-        }
+        self.reader.recv().await
     }
 
     /// The next frame, which must be a control message.

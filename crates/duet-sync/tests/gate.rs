@@ -2,10 +2,8 @@
 //! that was never paired is cut off after the TLS handshake and never reads a journal byte;
 //! a member on the same path does.
 
-use std::net::Ipv4Addr;
-
 use duet_sync::access::MemberGate;
-use duet_sync::endpoint::{NetConfig, RelayChoice, build};
+use duet_sync::endpoint::{NetConfig, build};
 use duet_sync::{SYNC_ALPN, SecretKey};
 use iroh::endpoint::Connection;
 use iroh::protocol::{AcceptError, ProtocolHandler, Router};
@@ -23,15 +21,6 @@ impl ProtocolHandler for Serve {
         let _ = send.finish();
         conn.closed().await;
         Ok(())
-    }
-}
-
-fn loopback() -> NetConfig {
-    NetConfig {
-        relay: RelayChoice::Disabled,
-        listen: Ipv4Addr::LOCALHOST.into(),
-        port: 0,
-        local_discovery: false,
     }
 }
 
@@ -56,22 +45,30 @@ async fn dial(server: &Router, client: &iroh::Endpoint) -> Result<Vec<u8>, Strin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_that_was_never_paired_gets_no_journal_byte() {
     let gate = MemberGate::default();
-    let server_ep = build(SecretKey::generate(), &loopback(), gate.clone())
+    let server_ep = build(SecretKey::generate(), &NetConfig::loopback(), gate.clone())
         .await
         .unwrap();
     let server = Router::builder(server_ep).accept(SYNC_ALPN, Serve).spawn();
 
-    let stranger = build(SecretKey::generate(), &loopback(), MemberGate::default())
-        .await
-        .unwrap();
+    let stranger = build(
+        SecretKey::generate(),
+        &NetConfig::loopback(),
+        MemberGate::default(),
+    )
+    .await
+    .unwrap();
     let refused = dial(&server, &stranger).await;
     let err = refused.expect_err("a stranger must not read anything");
     assert!(err.contains("not a member"), "{err}");
 
     // The same dial from a member succeeds: the gate, not the setup, made the difference.
-    let member = build(SecretKey::generate(), &loopback(), MemberGate::default())
-        .await
-        .unwrap();
+    let member = build(
+        SecretKey::generate(),
+        &NetConfig::loopback(),
+        MemberGate::default(),
+    )
+    .await
+    .unwrap();
     gate.allow(member.id());
     assert_eq!(dial(&server, &member).await.unwrap(), JOURNAL_BYTES);
     // And the stranger is still refused afterwards.

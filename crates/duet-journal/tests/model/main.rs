@@ -1,10 +1,12 @@
 //! Integration tests of the journal model: one test binary, one module per concern.
 
+mod authorship;
 mod boundaries;
 mod lifecycle;
 mod merge;
 mod people;
 mod props;
+mod sync;
 mod unicode;
 mod validation;
 
