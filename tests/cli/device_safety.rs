@@ -200,8 +200,9 @@ fn a_start_after_a_crash_ignores_the_stale_socket() {
     // A stale socket that answers and hangs up.
     let _ = std::fs::remove_file(d.socket());
     let stale = std::os::unix::net::UnixListener::bind(d.socket()).unwrap();
+    // Until the new daemon's socket replaces it, every probe is hung up on at once.
     let hangup = std::thread::spawn(move || {
-        if let Ok((conn, _)) = stale.accept() {
+        while let Ok((conn, _)) = stale.accept() {
             drop(conn);
         }
     });

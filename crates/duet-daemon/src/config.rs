@@ -72,10 +72,23 @@ impl Config {
             path: path.display().to_string(),
             source,
         })?;
-        toml::from_str(&text).map_err(|e| {
+        Self::parse(&text, path)
+    }
+
+    /// Parses a config file's text; `path` only names it in errors. Separate from [`load`]
+    /// so the parser can be fuzzed without files (`fuzz/fuzz_targets/config_toml.rs`).
+    ///
+    /// [`load`]: Config::load
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| {
             // `path:line:column: message`, as compilers say it, so an editor can jump there.
             let at = e.span().map_or(String::new(), |span| {
-                let before = &text[..span.start.min(text.len())];
+                // Never slice inside a character, whatever span the parser reports.
+                let cut = (0..=span.start.min(text.len()))
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
+                let before = &text[..cut];
                 let line = before.matches('\n').count() + 1;
                 let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
                 format!(":{line}:{column}")
