@@ -14,6 +14,7 @@ mod keys;
 mod lifecycle;
 mod partition;
 mod privacy;
+mod resume;
 mod sync;
 mod targets;
 mod terminal;

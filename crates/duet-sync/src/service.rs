@@ -324,6 +324,9 @@ impl<R: Replica> Inner<R> {
             };
         }
         self.unregister(&peer, id);
+        if let Err(e) = self.replica.save_state(key.clone(), peer.to_string()).await {
+            tracing::debug!(peer = %peer.fmt_short(), error = %e, "could not save the sync state");
+        }
         let _ = self.replica.reset(key).await;
         conn.close(0u32.into(), b"bye");
         match &ended.result {
