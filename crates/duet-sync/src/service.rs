@@ -65,7 +65,7 @@ impl<R: Replica> Clone for SyncService<R> {
 /// non-member off right after the handshake): clearer than the stream error that follows.
 fn refusal(conn: &Connection) -> Option<SyncError> {
     conn.close_reason()
-        .map(|reason| SyncError::Refused(format!("the other device refused: {reason}")))
+        .map(|reason| crate::Refusal::Closed(reason.to_string()).into())
 }
 
 /// Dials `addr` on `alpn` (within the dial timeout, `what` naming it in the error) and opens

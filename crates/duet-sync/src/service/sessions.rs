@@ -12,7 +12,7 @@ use super::{DIAL_TIMEOUT, Inner, accept_first, lock, open, refusal, state_key};
 use crate::replica::{PeerRecord, Replica};
 use crate::session;
 use crate::wire::{Control, FrameStream};
-use crate::{SYNC_ALPN, SyncError};
+use crate::{Refusal, SYNC_ALPN, SyncError};
 
 /// Backoff between failed dials: doubling from the first to the last, each wait stretched by
 /// a random part of itself so that devices that failed together do not retry in lockstep.
@@ -135,7 +135,7 @@ impl<R: Replica> Inner<R> {
             Ok(Ok(Control::SyncHello { addr, .. })) => {
                 lock(&self.peers).entry(peer).or_default().addr = Some(addr);
             }
-            Ok(Ok(Control::Refuse { reason })) => return Err(SyncError::Refused(reason)),
+            Ok(Ok(Control::Refuse { reason })) => return Err(Refusal::ByPeer(reason).into()),
             Ok(Ok(other)) => {
                 return Err(SyncError::Protocol(format!("unexpected {other:?}")));
             }
@@ -228,14 +228,13 @@ impl<R: Replica> Inner<R> {
             return Err(SyncError::Protocol("expected a hello".into()));
         };
         if journal_id != self.journal_id() {
-            let reason =
-                "the other device keeps a different journal (did it join another one?)".to_owned();
+            let refusal = Refusal::DifferentJournal;
             stream
                 .send(&crate::wire::Frame::Control(Control::Refuse {
-                    reason: reason.clone(),
+                    reason: refusal.to_string(),
                 }))
                 .await?;
-            return Err(SyncError::Refused(reason));
+            return Err(refusal.into());
         }
         let peer = conn.remote_id();
         lock(&self.peers).entry(peer).or_default().addr = Some(addr);
