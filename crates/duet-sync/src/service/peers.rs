@@ -64,6 +64,18 @@ pub(super) struct PeerState {
     pub(super) bytes_received: u64,
 }
 
+/// The duplicate-connection rule: whether a session already up with a peer is kept over a
+/// new connection. Two connections opened within [`SIMULTANEOUS`] of each other are a
+/// simultaneous dial, and both sides keep the one the lower endpoint id opened; otherwise the
+/// newer connection wins (the older one is likely dead).
+fn keeps_existing(
+    existing_dialed_by_lower: bool,
+    new_dialed_by_lower: bool,
+    age: Duration,
+) -> bool {
+    existing_dialed_by_lower && !new_dialed_by_lower && age < SIMULTANEOUS
+}
+
 impl<R: Replica> Inner<R> {
     /// Claims the peer's session slot for a new connection, or refuses it.
     pub(super) fn register(
@@ -80,7 +92,7 @@ impl<R: Replica> Inner<R> {
         }
         let st = peers.entry(peer).or_default();
         if let Some(active) = &st.session {
-            if active.dialed_by_lower && !lower && active.started.elapsed() < SIMULTANEOUS {
+            if keeps_existing(active.dialed_by_lower, lower, active.started.elapsed()) {
                 return None;
             }
             active.cancel.cancel();
@@ -214,5 +226,24 @@ impl<R: Replica> SyncService<R> {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_simultaneous_dial_keeps_the_lower_ids_connection_on_both_sides() {
+        let now = Duration::from_millis(100);
+        // The lower id's connection is up; the higher id's arrives at once: keep the first.
+        assert!(keeps_existing(true, false, now));
+        // The higher id's connection is up; the lower id's arrives: the new one replaces it.
+        assert!(!keeps_existing(false, true, now));
+        // Both from the same side (a redial): the newer wins.
+        assert!(!keeps_existing(true, true, now));
+        assert!(!keeps_existing(false, false, now));
+        // Long after: not a simultaneous dial, the newer wins whoever opened it.
+        assert!(!keeps_existing(true, false, SIMULTANEOUS + now));
     }
 }

@@ -247,3 +247,24 @@ impl<R: Replica> Inner<R> {
         self.serve(conn, stream, peer).await.result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_stays_bounded() {
+        let waits: Vec<Duration> = backoff().take(40).collect();
+        assert_eq!(waits.len(), 40, "the backoff never runs out");
+        assert!(
+            waits[0] >= BACKOFF_MIN && waits[0] <= BACKOFF_MIN * 2,
+            "{:?}",
+            waits[0]
+        );
+        assert!(waits.iter().all(|w| *w <= BACKOFF_MAX * 2), "{waits:?}");
+        // It reaches the ceiling, and two runs do not retry in lockstep.
+        assert!(waits[20..].iter().all(|w| *w >= BACKOFF_MAX));
+        let other: Vec<Duration> = backoff().take(40).collect();
+        assert_ne!(waits, other, "jitter");
+    }
+}
