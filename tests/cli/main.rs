@@ -19,6 +19,7 @@ mod keys;
 mod lifecycle;
 mod partition;
 mod privacy;
+mod resume;
 mod sync;
 mod targets;
 mod terminal;

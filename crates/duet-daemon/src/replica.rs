@@ -22,6 +22,12 @@ fn err(e: EngineError) -> ReplicaError {
 /// Debug builds only: makes applying any received sync message panic (tests).
 const PANIC_ON_RECEIVE: &str = "DUET_TEST_PANIC_ON_RECEIVE";
 
+/// The store record that holds what the last sync session with a device had in common with
+/// it (automerge's encoded sync state: shared heads), so a reconnect resumes.
+fn sync_state_record(endpoint: &str) -> String {
+    format!("sync-state/{endpoint}")
+}
+
 /// The store record that holds the invitations registry (sealed like everything else).
 const INVITATIONS_RECORD: &str = "invitations";
 
@@ -96,6 +102,32 @@ impl Replica for EngineReplica {
         self.engine
             .read(move |j| {
                 j.sync_reset(&peer);
+                Ok(())
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn resume(&self, peer: String, endpoint: String) -> Result<(), ReplicaError> {
+        self.engine
+            .with_store(move |j, store| {
+                // A damaged or missing record only costs a bigger first exchange.
+                let saved = store.record(&sync_state_record(&endpoint)).ok().flatten();
+                j.sync_resume(&peer, saved.as_deref());
+                Ok(())
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn save_state(&self, peer: String, endpoint: String) -> Result<(), ReplicaError> {
+        self.engine
+            .with_store(move |j, store| {
+                if let Some(bytes) = j.sync_saved_state(&peer) {
+                    store
+                        .put_record(&sync_state_record(&endpoint), Some(&bytes))
+                        .map_err(|e| EngineError::Storage(e.to_string()))?;
+                }
                 Ok(())
             })
             .await

@@ -193,6 +193,30 @@ impl Journal {
         self.sync_states.remove(peer);
     }
 
+    /// Starts the session `peer` from what an earlier session with the same device left
+    /// (`saved`, from [`Journal::sync_saved_state`]): the heads both sides had in common.
+    /// Reconnecting then exchanges what changed since, not a summary of the whole history.
+    /// Unreadable or absent saved state starts fresh, which is always correct, only bigger.
+    pub fn sync_resume(&mut self, peer: &str, saved: Option<&[u8]>) {
+        let state = saved
+            .and_then(|b| sync::State::decode(b).ok())
+            .unwrap_or_default();
+        self.sync_states.insert(
+            peer.to_owned(),
+            SyncSession {
+                state,
+                pending: None,
+            },
+        );
+    }
+
+    /// What session `peer` should leave for the next session with the same device: its
+    /// shared heads, encoded by automerge for exactly this purpose (per-connection flags are
+    /// not kept).
+    pub fn sync_saved_state(&self, peer: &str) -> Option<Vec<u8>> {
+        self.sync_states.get(peer).map(|s| s.state.encode())
+    }
+
     /// Whether `peer` has told us its heads and they equal ours.
     pub fn sync_in_sync(&mut self, peer: &str) -> bool {
         let ours = self.doc.get_heads();

@@ -32,7 +32,7 @@ pub mod session;
 mod ticket;
 pub mod wire;
 
-pub use error::SyncError;
+pub use error::{Refusal, SyncError};
 pub use invitations::{InvitationInfo, InviteFor, InviteId};
 pub use replica::{PeerRecord, Replica, ReplicaError};
 pub use service::{PairOutcome, PeerStatus, SyncService};

@@ -44,7 +44,21 @@ pub trait Replica: Clone + Send + Sync + 'static {
         peer: String,
         message: Vec<u8>,
     ) -> impl Future<Output = Result<(), ReplicaError>> + Send;
-    /// Forgets the sync state named `peer` (a session starting or ending).
+    /// Starts the sync state named `peer` (a session starting) from what the last session
+    /// with device `endpoint` saved, so a reconnect moves only what changed since.
+    fn resume(
+        &self,
+        peer: String,
+        endpoint: String,
+    ) -> impl Future<Output = Result<(), ReplicaError>> + Send;
+    /// Saves what session `peer` knows in common with device `endpoint`, durably, for the
+    /// next session (after a restart too). May skip saving if it saved very recently.
+    fn save_state(
+        &self,
+        peer: String,
+        endpoint: String,
+    ) -> impl Future<Output = Result<(), ReplicaError>> + Send;
+    /// Forgets the sync state named `peer` (a session ending).
     fn reset(&self, peer: String) -> impl Future<Output = Result<(), ReplicaError>> + Send;
     /// Whether `peer` has our heads.
     fn in_sync(&self, peer: String) -> impl Future<Output = Result<bool, ReplicaError>> + Send;

@@ -53,7 +53,13 @@ struct Progress {
     sent: AtomicU64,
     received: AtomicU64,
     synced: AtomicBool,
+    /// Milliseconds after `start` when the sync state was last saved (`u64::MAX`: never).
+    saved_ms: AtomicU64,
 }
+
+/// How often an in-sync session saves its sync state while it runs (it also saves when it
+/// ends).
+const SAVE_EVERY: Duration = Duration::from_secs(30);
 
 impl Progress {
     fn new() -> Self {
@@ -63,7 +69,20 @@ impl Progress {
             sent: AtomicU64::new(0),
             received: AtomicU64::new(0),
             synced: AtomicBool::new(false),
+            saved_ms: AtomicU64::new(u64::MAX),
         }
+    }
+
+    /// Whether the session should save its sync state now; if so, notes that it did.
+    fn due_to_save(&self) -> bool {
+        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let last = self.saved_ms.load(Ordering::Relaxed);
+        let every = u64::try_from(SAVE_EVERY.as_millis()).unwrap_or(u64::MAX);
+        if last != u64::MAX && now.saturating_sub(last) < every {
+            return false;
+        }
+        self.saved_ms.store(now, Ordering::Relaxed);
+        true
     }
 
     /// Bytes moved or changes applied: the session is alive.
@@ -136,7 +155,9 @@ async fn run_halves<R: Replica>(
     cancel: CancellationToken,
     stall_after: Duration,
 ) -> Result<(), SyncError> {
-    ctx.replica.reset(ctx.peer.clone()).await?;
+    ctx.replica
+        .resume(ctx.peer.clone(), ctx.peer_id.to_string())
+        .await?;
     let (reader, writer) = stream.split();
     // Wakes the writer after each applied message: the reply (or the next batch) may be due.
     let received = Notify::new();
@@ -192,6 +213,14 @@ async fn read_half<R: Replica>(
                 if ctx.replica.in_sync(ctx.peer.clone()).await? {
                     ctx.progress.synced.store(true, Ordering::Relaxed);
                     ctx.events.synced(&ctx.peer_id);
+                    // In sync: a good point to remember the shared heads, in case this
+                    // session ends by a crash rather than cleanly (at most every
+                    // SAVE_EVERY: each save is a durable write).
+                    if ctx.progress.due_to_save() {
+                        ctx.replica
+                            .save_state(ctx.peer.clone(), ctx.peer_id.to_string())
+                            .await?;
+                    }
                 }
             }
             Some(Frame::Control(c)) => {

@@ -19,7 +19,7 @@ use super::{DIAL_TIMEOUT, Inner, SyncService, accept_first, lock, open, refusal}
 use crate::invitations::{InvitationInfo, InviteFor, MAX_LIFETIME};
 use crate::replica::{PeerRecord, Replica};
 use crate::wire::{Control, Frame, FrameStream, MemberInfo, PersonInfo};
-use crate::{PAIR_ALPN, SyncError, Ticket, phrase};
+use crate::{PAIR_ALPN, Refusal, SyncError, Ticket, phrase};
 
 /// The result of redeeming a ticket.
 #[derive(Debug, Clone)]
@@ -183,9 +183,7 @@ impl<R: Replica> Inner<R> {
     async fn check_inviter(&self, ticket: &Ticket) -> Result<Vec<PeerRecord>, SyncError> {
         let inviter = ticket.inviter.id;
         if inviter == self.endpoint.id() {
-            return Err(SyncError::Refused(
-                "this is this device's own invitation: redeem it on the other device".into(),
-            ));
+            return Err(Refusal::OwnInvitation.into());
         }
         let records = self.replica.members().await?;
         let others = records.iter().filter(|m| !m.is_self).count();
@@ -196,14 +194,10 @@ impl<R: Replica> Inner<R> {
             !m.is_self && !m.removed && m.endpoint_id.as_deref() == Some(&inviter.to_string())
         });
         if !inviter_is_member {
-            return Err(SyncError::Refused(format!(
-                "this device already shares a journal with {others} other device(s), and this invitation comes from a device outside it: joining would carry your journal to it. To start another journal, use a new home (`duet --home DIR init`)"
-            )));
+            return Err(Refusal::InviterOutsideJournal { others }.into());
         }
         if !ticket.names_journal(&self.journal_id()) {
-            return Err(SyncError::Refused(
-                "this invitation is for another journal than the one this device shares".into(),
-            ));
+            return Err(Refusal::OtherJournal.into());
         }
         Ok(records)
     }
@@ -218,11 +212,7 @@ impl<R: Replica> Inner<R> {
         journal_id: &str,
         person: Option<&PersonInfo>,
     ) -> Result<(), SyncError> {
-        let refused = |why: &str| {
-            Err(SyncError::Refused(format!(
-                "the inviting device's answer does not match its ticket ({why}); nothing was changed"
-            )))
-        };
+        let refused = |why: &'static str| Err(Refusal::AnswerMismatch(why).into());
         if !ticket.names_journal(journal_id) {
             return refused("another journal");
         }
@@ -253,9 +243,7 @@ impl<R: Replica> SyncService<R> {
         invite_for: InviteFor,
     ) -> Result<Ticket, SyncError> {
         if valid_for > MAX_LIFETIME {
-            return Err(SyncError::Refused(
-                "an invitation can stay open for 24 hours at most".into(),
-            ));
+            return Err(Refusal::TooLong.into());
         }
         self.inner.replica.check_invite(invite_for).await?;
         let (invite_id, secret, expires_at) =
@@ -280,7 +268,7 @@ impl<R: Replica> SyncService<R> {
     pub async fn cancel_invitation(&self, prefix: &str) -> Result<crate::InviteId, SyncError> {
         let id = lock(&self.inner.invites)
             .cancel(prefix, "cancelled on this device", now())
-            .map_err(SyncError::Refused)?;
+            .map_err(Refusal::NoSuchInvitation)?;
         self.inner.publish_invitations().await;
         tracing::info!(%id, "invitation cancelled");
         Ok(id)
@@ -320,7 +308,7 @@ impl<R: Replica> SyncService<R> {
                 journal_id,
                 person,
             } => (member, journal_id, person),
-            Control::Refuse { reason } => return Err(SyncError::Refused(reason)),
+            Control::Refuse { reason } => return Err(Refusal::ByPeer(reason).into()),
             other => return Err(SyncError::Protocol(format!("unexpected {other:?}"))),
         };
         self.inner

@@ -43,6 +43,12 @@ impl Replica for Scripted {
     async fn reset(&self, _: String) -> Result<(), ReplicaError> {
         Ok(())
     }
+    async fn resume(&self, _: String, _: String) -> Result<(), ReplicaError> {
+        Ok(())
+    }
+    async fn save_state(&self, _: String, _: String) -> Result<(), ReplicaError> {
+        Ok(())
+    }
     async fn in_sync(&self, _: String) -> Result<bool, ReplicaError> {
         Ok(false)
     }
