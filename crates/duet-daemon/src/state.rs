@@ -57,7 +57,7 @@ struct Open {
     /// Taken by `close` to wait for the last batch.
     thread: EngineThread,
     /// `None` while the network starts, or if it did not (then `network_error` says why).
-    sync: Option<Sync>,
+    sync: Option<Network>,
     network_error: Option<String>,
 }
 
@@ -68,8 +68,9 @@ fn locked_error() -> WireError {
     )
 }
 
-/// The sync service as the daemon runs it.
-pub type Sync = SyncService<EngineReplica>;
+/// The sync service as the daemon runs it (not named `Sync`: that would shadow the standard
+/// marker trait).
+pub type Network = SyncService<EngineReplica>;
 
 impl Daemon {
     /// A daemon for `home`, locked until [`Daemon::open`] succeeds.
@@ -179,7 +180,7 @@ impl Daemon {
         Ok(())
     }
 
-    async fn start_sync(&self, engine: Engine, secret: iroh::SecretKey) -> Result<Sync, String> {
+    async fn start_sync(&self, engine: Engine, secret: iroh::SecretKey) -> Result<Network, String> {
         let config = self.config();
         let net = NetConfig {
             relay: config.relay.parse()?,
@@ -256,7 +257,7 @@ impl Daemon {
     }
 
     /// The sync service, or an error saying why there is none.
-    pub async fn sync(&self) -> Result<Sync, WireError> {
+    pub async fn sync(&self) -> Result<Network, WireError> {
         match &self.state.read().await.phase {
             Phase::Unlocked(open) => open.sync.clone().ok_or_else(|| {
                 let why = open
