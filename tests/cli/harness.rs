@@ -93,17 +93,7 @@ impl Duet {
 
     /// A running device of `name`.
     pub fn person(name: &str, device: &str) -> Self {
-        let d = Self::new();
-        d.ok(&[
-            "init",
-            "--name",
-            name,
-            "--device-name",
-            device,
-            "--no-passphrase",
-        ]);
-        d.ok(&["daemon", "start"]);
-        d
+        Self::person_with_env(name, device, &[])
     }
 
     /// Invites `other` and has it redeem the ticket; returns the phrase `other` printed.
