@@ -51,9 +51,9 @@ fn member_of(r: PeerRecord) -> Member {
     }
 }
 
-fn record(j: &Journal, m: Member, self_id: &str) -> PeerRecord {
+fn record(people: &duet_journal::People, m: Member, self_id: &str) -> PeerRecord {
     PeerRecord {
-        admitted: j.is_admitted(&m),
+        admitted: people.admits(&m.person_id),
         is_self: m.device_id == self_id,
         member: MemberInfo {
             device_id: m.device_id,
@@ -145,9 +145,11 @@ impl Replica for EngineReplica {
         self.engine
             .read(|j| {
                 let me = j.device_id().to_owned();
+                // The register is read once, not once per member.
+                let people = j.people();
                 Ok(j.all_members()
                     .into_iter()
-                    .map(|m| record(j, m, &me))
+                    .map(|m| record(&people, m, &me))
                     .collect())
             })
             .await
